@@ -1,0 +1,1 @@
+"""Channel adapters, one module a channel (verify, parse, answer), and their registry."""

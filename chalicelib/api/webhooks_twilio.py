@@ -1,0 +1,42 @@
+"""Twilio Messaging webhooks: inbound SMS/MMS and message status callbacks."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.adapters.channels import twilio
+from chalicelib.api.errors import http_errors
+from chalicelib.api.requests import raw_request
+from chalicelib.bootstrap import get_container
+from chalicelib.services.delivery import record_status
+from chalicelib.services.inbound import receive_message
+
+bp = Blueprint(__name__)
+FORM = [twilio.FORM_CONTENT_TYPE]
+XML: dict[str, str | list[str]] = {"Content-Type": "text/xml"}
+PLAIN: dict[str, str | list[str]] = {"Content-Type": "text/plain"}
+
+
+@bp.route("/webhooks/twilio/sms", methods=["POST"], content_types=FORM)
+@http_errors
+def twilio_sms() -> Response:
+    c = get_container()
+    form = twilio.verified_form(
+        raw_request(bp.current_request), c.settings.twilio_auth_token, c.settings.public_base_url
+    )
+    inbound = twilio.parse_sms(form, c.clock())
+    answer = receive_message(inbound, c.store, c.queue, c.answer_texts, c.settings.task_sla_minutes)
+    return Response(body=twilio.twiml_message(answer.reply_text), status_code=200, headers=XML)
+
+
+@bp.route("/webhooks/twilio/status", methods=["POST"], content_types=FORM)
+@http_errors
+def twilio_status() -> Response:
+    c = get_container()
+    form = twilio.verified_form(
+        raw_request(bp.current_request), c.settings.twilio_auth_token, c.settings.public_base_url
+    )
+    report = twilio.parse_status(form)
+    if report is not None:
+        record_status(report, c.store)
+    return Response(body="", status_code=200, headers=PLAIN)

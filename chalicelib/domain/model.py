@@ -1,0 +1,185 @@
+"""Hearback's vocabulary: people, their channel identities, messages and follow-up tasks.
+
+Pure types and rules; no I/O. Times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with millisecond precision: sorts as text, as DynamoDB sort keys need."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+    WHATSAPP = "whatsapp"
+    MESSENGER = "messenger"
+    INSTAGRAM = "instagram"
+    X = "x"
+    EMAIL = "email"
+
+
+# Channels whose address is a phone number share one identity: the same E.164 number
+# texting, calling and writing on WhatsApp is one person (DESIGN.md, Identity).
+PHONE_CHANNELS = frozenset({Channel.SMS, Channel.VOICE, Channel.WHATSAPP})
+
+
+def identity_kind(channel: Channel) -> str:
+    return "phone" if channel in PHONE_CHANNELS else channel.value
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageStatus(enum.StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    READ = "read"
+
+
+# Status callbacks arrive out of order; a message only ever moves up this ladder.
+STATUS_RANK: dict[MessageStatus, int] = {
+    MessageStatus.RECEIVED: 0,
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.UNDELIVERED: 3,
+    MessageStatus.FAILED: 3,
+    MessageStatus.READ: 4,
+}
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+
+
+class Role(enum.StrEnum):
+    VOLUNTEER = "volunteer"
+    ORGANIZER = "organizer"
+
+    def allows(self, required: Role) -> bool:
+        return ROLE_RANK[self] >= ROLE_RANK[required]
+
+
+ROLE_RANK = {Role.VOLUNTEER: 1, Role.ORGANIZER: 2}
+
+
+class SubscriptionStatus(enum.StrEnum):
+    SUBSCRIBED = "subscribed"
+    OPTED_OUT = "opted_out"
+    UNKNOWN = "unknown"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="ignore")
+
+
+class Identity(Model):
+    """One address a person writes from. Phone channels share one identity per number."""
+
+    kind: str  # "phone", "messenger", "instagram", "x", "email"
+    address: str  # E.164, page-scoped id, X user id, lower-cased email
+    person_id: str
+    # Channel -> subscription status; opt-out is per channel ("STOP" by SMS leaves WhatsApp alone).
+    subscriptions: dict[str, SubscriptionStatus] = Field(default_factory=dict)
+    # Channel -> last time the person wrote on it (reply windows are per channel).
+    last_inbound: dict[str, datetime] = Field(default_factory=dict)
+    # Mirror of the person's open task, so a known person costs one read; the person item
+    # is authoritative and every write that relies on the mirror is conditioned on it.
+    open_task_id: str | None = None
+    created_at: datetime
+
+    def status_of(self, channel: Channel | str) -> SubscriptionStatus:
+        return self.subscriptions.get(Channel(channel).value, SubscriptionStatus.UNKNOWN)
+
+
+class Person(Model):
+    id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    state: str | None = None
+    identities: list[str] = Field(default_factory=list)  # "<kind>:<address>"
+    open_task_id: str | None = None
+    first_contact_at: datetime | None = None
+    last_contact_at: datetime | None = None
+    last_contact_channel: Channel | None = None
+    created_at: datetime
+
+
+class Message(Model):
+    id: str
+    person_id: str
+    direction: Direction
+    channel: Channel
+    text: str = ""
+    status: MessageStatus
+    created_at: datetime
+    address: str | None = None  # the constituent's address on this channel
+    provider_id: str | None = None
+    task_id: str | None = None
+    media_urls: list[str] = Field(default_factory=list)
+    error_code: str | None = None
+    error_reason: str | None = None
+    kind: str = "message"  # message | acknowledgement | help | reply | relay | keyword
+    sent_by: str | None = None  # user id for volunteer replies
+    meta: dict[str, str] = Field(default_factory=dict)  # provider extras (geo fields, ...)
+
+
+class Task(Model):
+    id: str
+    person_id: str
+    channel: Channel
+    status: TaskStatus = TaskStatus.OPEN
+    preview: str = ""
+    created_at: datetime
+    due_at: datetime
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+    priority: int = 0
+    inbound_count: int = 1
+    last_inbound_at: datetime
+    outcome: str | None = None
+    done_at: datetime | None = None
+
+
+class User(Model):
+    id: str
+    name: str
+    role: Role
+    phone: str | None = None
+    created_at: datetime
+
+
+PREVIEW_LENGTH = 160
+
+
+def preview_of(text: str) -> str:
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "\u2026"
+
+
+def due_after(moment: datetime, sla_minutes: int) -> datetime:
+    return moment + timedelta(minutes=sla_minutes)

@@ -1,0 +1,56 @@
+"""Use case: a constituent's message arrives on any channel."""
+
+from __future__ import annotations
+
+from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage, plan_inbound
+from chalicelib.domain.model import identity_kind
+from chalicelib.services.errors import ConflictError
+from chalicelib.services.ports import (
+    DuplicateDeliveryError,
+    InFlightError,
+    MessageRef,
+    OutboundQueue,
+    StalePlanError,
+    Store,
+)
+
+# A plan goes stale only when two messages from one person race; a few tries settle it.
+MAX_ATTEMPTS = 4
+
+
+def receive_message(
+    msg: InboundMessage,
+    store: Store,
+    queue: OutboundQueue,
+    texts: AnswerTexts,
+    sla_minutes: int,
+) -> Answer:
+    """Record one inbound message; return what the sender is told.
+
+    A known person costs one read (their identity, whose open-task mirror is trusted
+    optimistically) and one transactional write. Only when the write finds the mirror
+    stale is the person item read.
+    """
+    identity = store.find_identity(_kind(msg), msg.address)
+    open_task = identity.open_task_id if identity else None
+    for _ in range(MAX_ATTEMPTS):
+        plan = plan_inbound(msg, identity, open_task, texts, sla_minutes)
+        try:
+            store.record_inbound(plan)
+        except DuplicateDeliveryError as dup:
+            return dup.answer.model_copy(update={"duplicate": True})
+        except InFlightError:
+            raise ConflictError("this delivery is being processed; retry later") from None
+        except StalePlanError:
+            identity = store.find_identity(_kind(msg), msg.address)
+            person = store.get_person(identity.person_id) if identity else None
+            open_task = person.open_task_id if person else None
+            continue
+        for out in plan.queued:
+            queue.enqueue(MessageRef(out.person_id, out.id, out.created_at))
+        return plan.answer
+    raise ConflictError("too many concurrent messages from this sender; retry later")
+
+
+def _kind(msg: InboundMessage) -> str:
+    return identity_kind(msg.channel)

@@ -1,0 +1,83 @@
+"""Every setting Hearback reads, in one pydantic-settings object.
+
+Read lazily through :func:`get_settings` (never at import time): Chalice's test client
+and the local runner set environment variables after modules are imported.
+Secrets have no default here on purpose: a deployed function with a missing secret
+must refuse webhooks, not verify them against a well-known development value. The
+local runner (``chalicelib.local``) supplies development values and prints them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ISSUES = "economy,healthcare,housing,education,environment,public_safety,immigration,taxes,transportation"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # Where providers reach us; webhook signatures are checked against it.
+    public_base_url: str = "http://127.0.0.1:8000"
+    campaign_name: str = "Our campaign"
+    campaign_issues: str = DEFAULT_ISSUES
+
+    # Providers (secrets: environment locally, SSM Parameter Store in AWS).
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_phone_number: str | None = None
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    meta_page_access_token: str | None = None
+    whatsapp_access_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    x_consumer_key: str | None = None
+    x_consumer_secret: str | None = None
+    x_access_token: str | None = None
+    x_access_token_secret: str | None = None
+    x_user_id: str | None = None
+    # In AWS: the SSM path under which the secrets above live (e.g. /hearback/prod/).
+    secrets_parameter_path: str | None = None
+
+    organizer_token: str | None = None
+    outbound: Literal["outbox", "live"] = "outbox"
+    aws_endpoint_url: str | None = None
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+
+    # Resources (created by the template in AWS, by the local stack locally).
+    table_name: str = "hearback"
+    outbound_queue_name: str = "hearback-outbound"
+    outbound_dlq_name: str = "hearback-outbound-dlq"
+    exports_bucket: str = "hearback-exports"
+
+    # Follow-up work.
+    task_sla_minutes: int = 60
+    task_lease_minutes: int = 15
+    task_queue_shards: int = Field(default=4, ge=1, le=64)
+    dedupe_ttl_days: int = Field(default=14, ge=8)
+
+    # What constituents read. {campaign} is replaced by campaign_name.
+    ack_text: str = "Thanks for writing to {campaign}. A volunteer will get back to you soon."
+    first_contact_notice: str = "Reply STOP to opt out."
+    help_text: str = "{campaign}: a volunteer answers messages here. Reply STOP to opt out, START to opt back in."
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def issue_slugs(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.campaign_issues.split(",") if s.strip())
+
+    def render(self, template: str) -> str:
+        return template.replace("{campaign}", self.campaign_name)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
