@@ -109,6 +109,25 @@ class Store(Protocol):
     def get_user(self, user_id: str) -> User | None: ...
 
 
+class SendError(Exception):
+    """A provider refused a message. ``permanent`` errors are never retried."""
+
+    def __init__(self, reason: str, code: str | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.permanent = permanent
+
+
+class Sender(Protocol):
+    """Sends one stored outbound message through a provider (or the local outbox).
+
+    Returns the provider's id for the message; raises SendError.
+    """
+
+    def send(self, message: Message) -> str: ...
+
+
 class OutboundQueue(Protocol):
     def enqueue(self, ref: MessageRef, delay_seconds: int = 0) -> None:
         """Hand a stored outbound message to the senders."""
