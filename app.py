@@ -5,10 +5,17 @@ This file is the table of contents; the routes live in ``chalicelib/api``.
 
 from chalice import Chalice
 
-from chalicelib.api import tasks, users, webhooks_twilio
+from chalicelib.api import (
+    tasks,
+    users,
+    webhooks_twilio,
+    workers,
+)
 
 app = Chalice(app_name="hearback")
 
 app.register_blueprint(webhooks_twilio.bp)
 app.register_blueprint(tasks.bp)
 app.register_blueprint(users.bp)
+# follow-up (issue 3)
+app.register_blueprint(workers.bp)

@@ -11,10 +11,18 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain.inbound import AnswerTexts
-from chalicelib.domain.model import utcnow
+from chalicelib.domain.model import Channel, utcnow
 from chalicelib.services import users
-from chalicelib.services.ports import Clock, OutboundQueue, Store
+from chalicelib.services.ports import Clock, OutboundQueue, Sender, Store
 from chalicelib.settings import Settings, get_settings
+
+
+# -- follow-up (issue 3) -------------------------------------------------------------------
+def _outbox_senders() -> dict[Channel, Sender]:
+    from chalicelib.adapters.senders import OutboxSender
+
+    outbox = OutboxSender()
+    return dict.fromkeys(Channel, outbox)
 
 
 @dataclass
@@ -23,6 +31,8 @@ class Container:
     store: Store
     queue: OutboundQueue
     clock: Clock = field(default=utcnow)
+    # follow-up (issue 3): Channel -> Sender registry (outbox unless built for OUTBOUND=live).
+    senders: dict[Channel, Sender] = field(default_factory=_outbox_senders)
 
     @property
     def answer_texts(self) -> AnswerTexts:
@@ -44,6 +54,7 @@ def aws_client(service: str, settings: Settings) -> Any:
 
 def build_container(settings: Settings | None = None) -> Container:
     from chalicelib.adapters.dynamodb import DynamoDBStore
+    from chalicelib.adapters.senders import build_senders
     from chalicelib.adapters.sqs import SQSOutboundQueue
 
     settings = settings or get_settings()
@@ -54,7 +65,7 @@ def build_container(settings: Settings | None = None) -> Container:
         dedupe_ttl=timedelta(days=settings.dedupe_ttl_days),
     )
     queue = SQSOutboundQueue(aws_client("sqs", settings), settings.outbound_queue_name)
-    return Container(settings=settings, store=store, queue=queue)
+    return Container(settings=settings, store=store, queue=queue, senders=build_senders(settings))
 
 
 _container: Container | None = None

@@ -188,11 +188,15 @@ class Store(Protocol):
 class SendError(Exception):
     """A provider refused a message. ``permanent`` errors are never retried."""
 
-    def __init__(self, reason: str, code: str | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self, reason: str, code: str | None = None, permanent: bool = False, recipient_opted_out: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.permanent = permanent
+        # follow-up (issue 3): the provider says the recipient opted out (Twilio 21610).
+        self.recipient_opted_out = recipient_opted_out
 
 
 class Sender(Protocol):
