@@ -6,6 +6,8 @@ This file is the table of contents; the routes live in ``chalicelib/api``.
 from chalice import Chalice
 
 from chalicelib.api import (
+    schedules,
+    shifts,
     tasks,
     users,
     webhooks_twilio,
@@ -19,3 +21,5 @@ app.register_blueprint(tasks.bp)
 app.register_blueprint(users.bp)
 # follow-up (issue 3)
 app.register_blueprint(workers.bp)
+app.register_blueprint(schedules.bp)
+app.register_blueprint(shifts.bp)

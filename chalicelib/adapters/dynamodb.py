@@ -718,6 +718,16 @@ class DynamoDBStore:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
+    def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
+        marker = {"type": "dedupe", "expires_at": int((now + self._dedupe_ttl).timestamp())}
+        try:
+            self._db.put_item(**self._put(_key(f"PROVIDER#{dedupe_key}", DEDUP), marker, "attribute_not_exists(pk)"))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None:
         attrs = {"type": "user", **_attrs(user)}

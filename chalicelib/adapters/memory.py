@@ -54,6 +54,7 @@ class InMemoryStore:
         self.send_leases: dict[str, datetime] = {}
         self.send_attempts: dict[str, int] = {}
         self.staff: dict[str, StaffPhone] = {}
+        self.handled: set[str] = set()
 
     # -- inbound -------------------------------------------------------------------------
     def find_identity(self, kind: str, address: str) -> Identity | None:
@@ -335,6 +336,13 @@ class InMemoryStore:
             found.current_task_id = task_id
             if task_id is not None:
                 found.last_offered_at = now
+
+    def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
+        with self._lock:
+            if dedupe_key in self.markers or dedupe_key in self.handled:
+                return False
+            self.handled.add(dedupe_key)
+            return True
 
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None:

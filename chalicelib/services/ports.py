@@ -177,6 +177,9 @@ class Store(Protocol):
     def set_current_task(self, phone: str, task_id: str | None, now: datetime) -> None:
         """The task offered to a phone by text (None: nothing in hand)."""
 
+    def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
+        """Record a provider delivery as handled; False when it already was (a redelivery)."""
+
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None: ...
 
