@@ -420,8 +420,15 @@ class DynamoDBStore:
     def _task_pk(self, status: TaskStatus, task_id: str) -> str:
         return f"TASKS#{status.value}#{self.shard_of(task_id)}"
 
-    def _update(self, key: dict[str, Any], expression: str, condition: str, values: dict[str, Any],  # noqa: PLR0917
-                names: dict[str, str] | None = None, returns: str = "NONE") -> dict[str, Any]:
+    def _update(  # noqa: PLR0917
+        self,
+        key: dict[str, Any],
+        expression: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+        returns: str = "NONE",
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "Key": key,
@@ -522,8 +529,9 @@ class DynamoDBStore:
                                            "lease_until": None})  # fmt: skip
         raise InFlightError()
 
-    def _query_index(self, index: str, condition: str, values: dict[str, Any],
-                     filter_expression: str | None = None) -> list[dict[str, Any]]:
+    def _query_index(
+        self, index: str, condition: str, values: dict[str, Any], filter_expression: str | None = None
+    ) -> list[dict[str, Any]]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
@@ -546,7 +554,9 @@ class DynamoDBStore:
         reopened: list[Task] = []
         for shard in range(self._shards):
             items = self._query_index(
-                "gsi1", "gsi1pk = :pk", {":pk": f"TASKS#{TaskStatus.CLAIMED.value}#{shard}", ":now": iso(now)},
+                "gsi1",
+                "gsi1pk = :pk",
+                {":pk": f"TASKS#{TaskStatus.CLAIMED.value}#{shard}", ":now": iso(now)},
                 "lease_until < :now",
             )
             for item in items:
@@ -571,7 +581,8 @@ class DynamoDBStore:
         found: list[Task] = []
         for shard in range(self._shards):
             items = self._query_index(
-                "gsi1", "gsi1pk = :pk AND gsi1sk < :due",
+                "gsi1",
+                "gsi1pk = :pk AND gsi1sk < :due",
                 {":pk": f"TASKS#{TaskStatus.OPEN.value}#{shard}", ":due": iso(due_before), ":p": below_priority},
                 "priority < :p",
             )

@@ -82,9 +82,7 @@ def test_the_minute_job_runs_as_a_scheduled_lambda(
     text_in(client, "Anyone there?", "SM" + "5" * 32, CONSTITUENT)
     clock.advance(minutes=61)
 
-    event = client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-    )
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
     result = client.lambda_.invoke("followup_minute", event).payload
 
     assert result == {"reopened": 0, "escalated": 1, "notified": 1, "offered": 0}
