@@ -10,7 +10,7 @@ from chalicelib.api.requests import raw_request
 from chalicelib.bootstrap import get_container
 from chalicelib.services.delivery import record_status
 from chalicelib.services.inbound import receive_message
-from chalicelib.services.shifts import staff_text
+from chalicelib.services.shifts import forward_to_holder, staff_text
 
 bp = Blueprint(__name__)
 FORM = [twilio.FORM_CONTENT_TYPE]
@@ -31,6 +31,8 @@ def twilio_sms() -> Response:
     if staff_answer is not None:
         return Response(body=twilio.twiml_message(staff_answer or None), status_code=200, headers=XML)
     answer = receive_message(inbound, c.store, c.queue, c.answer_texts, c.settings.task_sla_minutes)
+    if answer.outcome == "task_joined" and answer.task_id and not answer.duplicate:
+        forward_to_holder(c, inbound, answer.task_id)  # follow-up (issue 3): to a volunteer's phone
     return Response(body=twilio.twiml_message(answer.reply_text), status_code=200, headers=XML)
 
 

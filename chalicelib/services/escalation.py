@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chalicelib.domain.followup import StaffPhone, escalation_text, overdue_minutes
-from chalicelib.domain.model import Role, Task
+from chalicelib.domain.model import Role, Task, TaskStatus
 from chalicelib.services.outbound import Deps
 from chalicelib.services.shifts import offer_next, text_staff
 
@@ -51,10 +51,12 @@ def run_minute(deps: Deps) -> MinuteReport:
     if second:
         report.notified += _notify(deps, organizers, second, now)
 
-    for staff in on_shift:
-        offered = offer_next(deps, staff)
-        if offered is not None:
-            report.offered.append(offered.id)
+    # One look at the queue first: an empty queue costs one query per shard, not one per volunteer.
+    if on_shift and store.list_tasks(TaskStatus.OPEN, 1, None).tasks:
+        for staff in on_shift:
+            offered = offer_next(deps, staff)
+            if offered is not None:
+                report.offered.append(offered.id)
     return report
 
 

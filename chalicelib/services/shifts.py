@@ -133,6 +133,24 @@ def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
     return "Sent. Text DONE to close it, or reply again."
 
 
+def forward_to_holder(deps: Deps, msg: InboundMessage, task_id: str) -> Message | None:
+    """A constituent wrote again while a volunteer answers them by text: pass it on.
+
+    Called after a message joined an open task. Costs a read of the task and, only when it
+    is held by someone, of the holder and their phone.
+    """
+    task = deps.store.get_task(task_id)
+    if task is None or task.status is not TaskStatus.CLAIMED or not task.claimed_by:
+        return None
+    user = deps.store.get_user(task.claimed_by)
+    staff = deps.store.find_staff_phone(user.phone) if user and user.phone else None
+    if staff is None or not staff.on_shift or staff.current_task_id != task.id:
+        return None
+    person = deps.store.get_person(task.person_id)
+    name = display_name(person, mask(msg.address))
+    return text_staff(deps, staff, f"{name}: {msg.text}", kind="relay", task_id=task.id)
+
+
 def _task_in_hand(deps: Deps, staff: StaffPhone) -> Task | None:
     """The task offered to this phone, if they still hold it (a lease may have run out)."""
     if not staff.current_task_id:

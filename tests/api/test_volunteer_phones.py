@@ -88,3 +88,20 @@ def test_the_minute_job_runs_as_a_scheduled_lambda(
     assert result == {"reopened": 0, "escalated": 1, "notified": 1, "offered": 0}
     [task] = container.store.list_tasks(TaskStatus.OPEN, 10, None).tasks
     assert task.priority == 1
+
+
+def test_a_constituents_next_text_is_passed_on_to_the_volunteer_holding_it(
+    client: Any, container: Container, organizer_headers: dict[str, str], clock: Any
+) -> None:
+    ann = create(client, organizer_headers, name="Ann", role="volunteer", phone=ANN_PHONE)
+    text_in(client, "Is the library open Sunday?", "SM" + "6" * 32, CONSTITUENT)
+    clock.advance(minutes=1)
+    text_in(client, "ON", "SM" + "7" * 32, ANN_PHONE)
+    clock.advance(minutes=1)
+
+    again = text_in(client, "Also, which branch?", "SM" + "8" * 32, CONSTITUENT)
+
+    assert "<Message>" not in again.body.decode()  # joined the task: no second acknowledgement
+    texts = [m.text for m in container.store.list_messages(staff_conversation(ann["id"]))]
+    assert texts[-1] == "+1********23: Also, which branch?"
+    assert len(texts) == 2
