@@ -50,6 +50,7 @@ from chalicelib.services.ports import (
     DuplicateDeliveryError,
     InFlightError,
     MessageRef,
+    SenderLookup,
     SendStart,
     StalePlanError,
     TaskPage,
@@ -716,7 +717,7 @@ class DynamoDBStore:
         expression = "REMOVE current_task_id"
         if task_id is not None:
             # Offering moves them to the back of the on-shift line (round robin).
-            expression = "SET current_task_id = :task, last_offered_at = :now, gsi1sk = :sk"
+            expression = "SET current_task_id = :task, last_offered_at = :now, forwarded_at = :now, gsi1sk = :sk"
             values = {":task": task_id, ":now": iso(now), ":sk": f"{iso(now)}#{phone}"}
         condition = "attribute_exists(pk)"
         kwargs: dict[str, Any] = {"TableName": self._table, "Key": staff_key(phone),
@@ -725,6 +726,29 @@ class DynamoDBStore:
             kwargs["ExpressionAttributeValues"] = serialize(values)
         try:
             self._db.update_item(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def find_sender(self, kind: str, address: str) -> SenderLookup:
+        """One BatchGetItem for both items: the SMS webhook's single read."""
+        wanted = {"Keys": [identity_key(kind, address), staff_key(address)], "ConsistentRead": True}
+        found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self._table: wanted}
+        while request:
+            out = self._db.batch_get_item(RequestItems=request)
+            found += [deserialize(i) for i in out["Responses"].get(self._table, [])]
+            request = dict(out.get("UnprocessedKeys") or {})
+        identity = next((i for i in found if i["sk"] == IDENT), None)
+        staff = next((i for i in found if i["sk"] == STAFF), None)
+        return SenderLookup(
+            Identity.model_validate(identity) if identity else None,
+            StaffPhone.model_validate(staff) if staff else None,
+        )
+
+    def mark_forwarded(self, phone: str, until: datetime) -> None:
+        try:
+            self._update(staff_key(phone), "SET forwarded_at = :at", "attribute_exists(pk)", {":at": iso(until)})
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise

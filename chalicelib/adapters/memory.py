@@ -32,6 +32,7 @@ from chalicelib.domain.model import (
 from chalicelib.services.ports import (
     DuplicateDeliveryError,
     MessageRef,
+    SenderLookup,
     SendStart,
     StalePlanError,
     TaskPage,
@@ -335,7 +336,16 @@ class InMemoryStore:
                 return
             found.current_task_id = task_id
             if task_id is not None:
-                found.last_offered_at = now
+                found.last_offered_at = found.forwarded_at = now
+
+    def find_sender(self, kind: str, address: str) -> SenderLookup:
+        return SenderLookup(self.find_identity(kind, address), self.find_staff_phone(address))
+
+    def mark_forwarded(self, phone: str, until: datetime) -> None:
+        with self._lock:
+            found = self.staff.get(phone)
+            if found is not None:
+                found.forwarded_at = until
 
     def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
         with self._lock:

@@ -4,8 +4,9 @@ Every minute: claims whose lease ran out go back to open; tasks past their due t
 escalate, their priority raised, first with a text to the volunteers on shift (or, when
 nobody is on shift, straight to the organizers) and, ``escalate_to_organizers_minutes``
 later, to the organizers; then every volunteer on shift with nothing in hand is offered the
-oldest open task. Texts to staff are one summary per person per run, through the outbound
-queue, and wait for their sending hours. Every step is a conditional write, so two
+oldest open task, and those answering by text get what their constituent wrote since.
+Escalation texts are one summary per person per run. Texts to staff go through the outbound
+queue and wait for their sending hours. Escalation is a conditional write, so two
 overlapping runs do not notify twice.
 """
 
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain.followup import StaffPhone, escalation_text, overdue_minutes
 from chalicelib.domain.model import Role, Task, TaskStatus
 from chalicelib.services.outbound import Deps
-from chalicelib.services.shifts import offer_next, text_staff
+from chalicelib.services.shifts import forward_new, offer_next, task_in_hand, text_staff
 
 # Priority is the escalation level: 0 in time, 1 volunteers told, 2 organizers told.
 VOLUNTEERS_TOLD = 1
@@ -30,6 +31,7 @@ class MinuteReport:
     escalated: dict[int, list[str]] = field(default_factory=dict)
     notified: list[str] = field(default_factory=list)  # user ids texted
     offered: list[str] = field(default_factory=list)  # task ids offered by text
+    forwarded: int = 0  # constituents' messages passed on to the phones answering them
 
 
 def run_minute(deps: Deps) -> MinuteReport:
@@ -52,9 +54,13 @@ def run_minute(deps: Deps) -> MinuteReport:
         report.notified += _notify(deps, organizers, second, now)
 
     # One look at the queue first: an empty queue costs one query per shard, not one per volunteer.
-    if on_shift and store.list_tasks(TaskStatus.OPEN, 1, None).tasks:
-        for staff in on_shift:
-            offered = offer_next(deps, staff)
+    work_waiting = bool(on_shift) and bool(store.list_tasks(TaskStatus.OPEN, 1, None).tasks)
+    for staff in on_shift:
+        held = task_in_hand(deps, staff)
+        if held is not None:
+            report.forwarded += len(forward_new(deps, staff, held))
+        elif work_waiting:
+            offered = offer_next(deps, staff, hand_checked=True)
             if offered is not None:
                 report.offered.append(offered.id)
     return report

@@ -10,6 +10,7 @@ from chalicelib.services.ports import (
     InFlightError,
     MessageRef,
     OutboundQueue,
+    SenderLookup,
     StalePlanError,
     Store,
 )
@@ -24,14 +25,16 @@ def receive_message(
     queue: OutboundQueue,
     texts: AnswerTexts,
     sla_minutes: int,
+    *,
+    lookup: SenderLookup | None = None,
 ) -> Answer:
     """Record one inbound message; return what the sender is told.
 
     A known person costs one read (their identity, whose open-task mirror is trusted
     optimistically) and one transactional write. Only when the write finds the mirror
-    stale is the person item read.
+    stale is the person item read. ``lookup`` is that read when the caller already made it.
     """
-    identity = store.find_identity(_kind(msg), msg.address)
+    identity = lookup.identity if lookup is not None else store.find_identity(_kind(msg), msg.address)
     open_task = identity.open_task_id if identity else None
     for _ in range(MAX_ATTEMPTS):
         plan = plan_inbound(msg, identity, open_task, texts, sla_minutes)

@@ -55,6 +55,14 @@ class TaskStateError(Exception):
 
 
 @dataclass(frozen=True)
+class SenderLookup:
+    """Who is writing: a constituent's identity (or None: new) and/or a staff phone."""
+
+    identity: Identity | None
+    staff: StaffPhone | None
+
+
+@dataclass(frozen=True)
 class SendStart:
     started: bool
     message: Message | None  # None: no such message
@@ -167,6 +175,9 @@ class Store(Protocol):
 
     def find_staff_phone(self, phone: str) -> StaffPhone | None: ...
 
+    def find_sender(self, kind: str, address: str) -> SenderLookup:
+        """The identity and the staff phone for an address, in one request (consistent)."""
+
     def set_shift(self, phone: str, on: bool) -> StaffPhone | None: ...
 
     def on_shift(self) -> list[StaffPhone]:
@@ -179,6 +190,9 @@ class Store(Protocol):
 
     def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
         """Record a provider delivery as handled; False when it already was (a redelivery)."""
+
+    def mark_forwarded(self, phone: str, until: datetime) -> None:
+        """The constituent's messages up to ``until`` were passed on to this phone."""
 
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None: ...

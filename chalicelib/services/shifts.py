@@ -28,17 +28,28 @@ from chalicelib.domain.followup import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import Keyword
-from chalicelib.domain.model import Channel, Direction, Message, MessageStatus, Task, TaskStatus, User
+from chalicelib.domain.model import (
+    Channel,
+    Direction,
+    Message,
+    MessageStatus,
+    Task,
+    TaskStatus,
+    User,
+    identity_kind,
+)
 from chalicelib.domain.phones import mask
 from chalicelib.services import followup
 from chalicelib.services.errors import ConflictError, HearbackError, UnprocessableError
 from chalicelib.services.outbound import Deps, hold_until, queue_message, staff_conversation
-from chalicelib.services.ports import Store, TaskStateError
+from chalicelib.services.ports import SenderLookup, Store, TaskStateError
 
 log = logging.getLogger(__name__)
 
 # How many of the oldest open tasks an offer looks at before giving up for this round.
 OFFER_CANDIDATES = 5
+# At most this many of a constituent's new messages are passed on in one go.
+MAX_FORWARDED = 3
 
 HELP = "Hearback: ON to start your shift, OFF to stop, PASS to skip a message, DONE to close it, 1-5 for support."
 
@@ -68,17 +79,16 @@ def set_shift(deps: Deps, user: User, on: bool) -> StaffPhone:
     return staff
 
 
-def staff_text(deps: Deps, msg: InboundMessage) -> str | None:
-    """Handle a text from a staff phone; None when the sender is not staff.
-
-    Returns what to answer inline (empty: nothing). Costs one read for every SMS (the staff
-    phone lookup) on top of the constituent path.
-    """
+def lookup_sender(deps: Deps, msg: InboundMessage) -> SenderLookup:
+    """Who wrote: one read for the constituent's identity and the staff phone together."""
+    kind = identity_kind(msg.channel)
     if msg.channel is not Channel.SMS:
-        return None
-    staff = deps.store.find_staff_phone(msg.address)
-    if staff is None:
-        return None
+        return SenderLookup(deps.store.find_identity(kind, msg.address), None)
+    return deps.store.find_sender(kind, msg.address)
+
+
+def staff_text(deps: Deps, msg: InboundMessage, staff: StaffPhone) -> str:
+    """Handle a text from a staff phone; returns what to answer inline (empty: nothing)."""
     if not deps.store.mark_handled(msg.dedupe_key, msg.received_at):
         return ""  # Twilio redelivered it: the first delivery did the work
     if msg.keyword is Keyword.OPT_OUT:
@@ -133,22 +143,28 @@ def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
     return "Sent. Text DONE to close it, or reply again."
 
 
-def forward_to_holder(deps: Deps, msg: InboundMessage, task_id: str) -> Message | None:
-    """A constituent wrote again while a volunteer answers them by text: pass it on.
-
-    Called after a message joined an open task. Costs a read of the task and, only when it
-    is held by someone, of the holder and their phone.
-    """
-    task = deps.store.get_task(task_id)
-    if task is None or task.status is not TaskStatus.CLAIMED or not task.claimed_by:
-        return None
-    user = deps.store.get_user(task.claimed_by)
-    staff = deps.store.find_staff_phone(user.phone) if user and user.phone else None
-    if staff is None or not staff.on_shift or staff.current_task_id != task.id:
-        return None
+def forward_new(deps: Deps, staff: StaffPhone, task: Task) -> list[Message]:
+    """Pass on what the constituent wrote since the offer (or the last pass) to the phone
+    answering them. Run by the minute job, so the inbound hot path pays nothing for it."""
+    since = staff.forwarded_at
+    if since is not None and task.last_inbound_at <= since:
+        return []
     person = deps.store.get_person(task.person_id)
-    name = display_name(person, mask(msg.address))
-    return text_staff(deps, staff, f"{name}: {msg.text}", kind="relay", task_id=task.id)
+    news = [
+        m
+        for m in deps.store.list_messages(task.person_id)
+        if m.direction is Direction.INBOUND and m.kind == "message" and (since is None or m.created_at > since)
+    ]
+    sent = []
+    for m in news[-MAX_FORWARDED:]:
+        name = display_name(person, mask(m.address or ""))
+        sent.append(text_staff(deps, staff, f"{name}: {m.text}", kind="relay", task_id=task.id))
+    deps.store.mark_forwarded(staff.phone, task.last_inbound_at)
+    return sent
+
+
+def task_in_hand(deps: Deps, staff: StaffPhone) -> Task | None:
+    return _task_in_hand(deps, staff)
 
 
 def _task_in_hand(deps: Deps, staff: StaffPhone) -> Task | None:
@@ -173,14 +189,14 @@ def _hand_back(deps: Deps, staff: StaffPhone) -> None:
     staff.current_task_id = None
 
 
-def offer_next(deps: Deps, staff: StaffPhone, exclude: Collection[str] = ()) -> Task | None:
+def offer_next(deps: Deps, staff: StaffPhone, exclude: Collection[str] = (), hand_checked: bool = False) -> Task | None:
     """Claim the oldest open task in the volunteer's name and text it to them.
 
     Nothing is offered outside the volunteer's own sending hours: the scheduler offers
     again every minute, so the offer goes out when their day starts.
     """
     store, now = deps.store, deps.clock()
-    if not staff.on_shift or _task_in_hand(deps, staff) is not None:
+    if not staff.on_shift or (not hand_checked and _task_in_hand(deps, staff) is not None):
         return None
     if hold_until(deps.settings, now, staff.phone, None) is not None:
         return None

@@ -100,6 +100,8 @@ def test_a_constituents_next_text_is_passed_on_to_the_volunteer_holding_it(
     clock.advance(minutes=1)
 
     again = text_in(client, "Also, which branch?", "SM" + "8" * 32, CONSTITUENT)
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
+    client.lambda_.invoke("followup_minute", event)
 
     assert "<Message>" not in again.body.decode()  # joined the task: no second acknowledgement
     texts = [m.text for m in container.store.list_messages(staff_conversation(ann["id"]))]

@@ -22,10 +22,16 @@ from tests.support.followup import CONSTITUENT, inbound, make_user
 ANN_PHONE = "+16175550001"
 
 
+def staff_sms(c: Container, msg: InboundMessage) -> str | None:
+    """What the SMS webhook does first: one lookup; staff texts are commands."""
+    lookup = shifts.lookup_sender(c, msg)
+    return None if lookup.staff is None else shifts.staff_text(c, msg, lookup.staff)
+
+
 def text_from(c: Container, phone: str, body: str) -> str | None:
     msg = InboundMessage(channel=Channel.SMS, provider_id="SM" + new_id(), address=phone, text=body,
                          received_at=c.clock(), keyword=classify(body), answers_inline=True)  # fmt: skip
-    return shifts.staff_text(c, msg)
+    return staff_sms(c, msg)
 
 
 def queued_texts(c: Container, user: User) -> list[str]:
@@ -118,8 +124,8 @@ def test_a_redelivered_volunteer_text_is_relayed_once(memory_container: Containe
     text_from(c, ANN_PHONE, "ON")
     msg = InboundMessage(channel=Channel.SMS, provider_id="SMdup", address=ANN_PHONE, text="On it!",
                          received_at=c.clock(), answers_inline=True)  # fmt: skip
-    shifts.staff_text(c, msg)
-    assert shifts.staff_text(c, msg) == ""
+    staff_sms(c, msg)
+    assert staff_sms(c, msg) == ""
     task = c.store.get_task(task_id)
     assert task is not None
     assert len([m for m in c.store.list_messages(task.person_id) if m.kind == "reply"]) == 1
@@ -194,3 +200,17 @@ def test_with_nobody_on_shift_organizers_hear_at_once(memory_container: Containe
     clock.advance(minutes=61)
     assert run_minute(c).notified == [organizer.id]
     assert timedelta(minutes=c.settings.escalate_to_organizers_minutes) == timedelta(minutes=30)
+
+
+def test_the_minute_job_passes_on_what_the_constituent_wrote_since(memory_container: Container, ann: User) -> None:
+    c = memory_container
+    inbound(c.store, c.clock(), text="Is the library open Sunday?", first_name="Jane")
+    text_from(c, ANN_PHONE, "ON")
+    c.clock.advance(minutes=2)  # type: ignore[attr-defined]
+    inbound(c.store, c.clock(), text="Also, which branch?")
+
+    report = run_minute(c)
+
+    assert report.forwarded == 1
+    assert queued_texts(c, ann)[-1] == "Jane: Also, which branch?"
+    assert run_minute(c).forwarded == 0  # passed on once
