@@ -23,6 +23,7 @@ def followup_minute(event: Any) -> dict[str, int]:
         "escalated": sum(len(ids) for ids in report.escalated.values()),
         "notified": len(report.notified),
         "offered": len(report.offered),
+        "forwarded": report.forwarded,
     }
     log.info("follow-up minute: %s", counts)
     return counts

@@ -27,10 +27,11 @@ class SendingHours:
 
     @classmethod
     def parse(cls, start: str, end: str) -> SendingHours:
-        return cls(time.fromisoformat(start), time.fromisoformat(end))
+        """``HH:MM`` each; an end of ``24:00`` means through midnight (00:00-24:00: any time)."""
+        return cls(time.fromisoformat(start), time.max if end.strip() == "24:00" else time.fromisoformat(end))
 
     def allows(self, local: time) -> bool:
-        return self.start <= local < self.end
+        return self.start <= local < self.end or (self.end == time.max and local >= self.start)
 
 
 def next_send_time(now: datetime, zone: str, hours: SendingHours) -> datetime:

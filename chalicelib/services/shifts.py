@@ -110,7 +110,12 @@ def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
     if cmd.command is Command.ON:
         staff = store.set_shift(staff.phone, True) or staff
         offered = offer_next(deps, staff)
-        return "You're on shift. " + ("A message is on its way." if offered else "No messages waiting right now.")
+        if offered:
+            return "You're on shift. A message is on its way."
+        opens = hold_until(deps.settings, deps.clock(), staff.phone, None)
+        if opens is not None:
+            return f"You're on shift. Messages come by text from {deps.settings.sending_hours_start} your time."
+        return "You're on shift. No messages waiting right now."
     if cmd.command is Command.OFF:
         store.set_shift(staff.phone, False)
         _hand_back(deps, staff)

@@ -85,7 +85,7 @@ def test_the_minute_job_runs_as_a_scheduled_lambda(
     event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
     result = client.lambda_.invoke("followup_minute", event).payload
 
-    assert result == {"reopened": 0, "escalated": 1, "notified": 1, "offered": 0}
+    assert result == {"reopened": 0, "escalated": 1, "notified": 1, "offered": 0, "forwarded": 0}
     [task] = container.store.list_tasks(TaskStatus.OPEN, 10, None).tasks
     assert task.priority == 1
 

@@ -64,3 +64,9 @@ def test_custom_hours_parse() -> None:
     hours = SendingHours.parse("10:30", "18:00")
     now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 10:00 in Boston
     assert next_send_time(now, "America/New_York", hours) == datetime(2026, 11, 26, 15, 30, tzinfo=UTC)
+
+
+def test_hours_through_midnight_allow_any_time() -> None:
+    always = SendingHours.parse("00:00", "24:00")
+    late = datetime(2026, 11, 27, 4, 59, tzinfo=UTC)  # 23:59 in Boston
+    assert next_send_time(late, "America/New_York", always) == late

@@ -146,7 +146,7 @@ def test_no_offer_outside_the_volunteers_sending_hours(memory_container: Contain
     c.clock.advance(hours=8)  # type: ignore[attr-defined]  # 23:00 UTC = 18:00 Boston: still fine
     inbound(c.store, c.clock())
     c.clock.advance(hours=4)  # type: ignore[attr-defined]  # 22:00 Boston
-    assert text_from(c, ANN_PHONE, "ON") == "You're on shift. No messages waiting right now."
+    assert text_from(c, ANN_PHONE, "ON") == "You're on shift. Messages come by text from 09:00 your time."
     c.clock.advance(hours=11)  # type: ignore[attr-defined]  # 09:00 Boston
     report = run_minute(c)
     assert len(report.offered) == 1
