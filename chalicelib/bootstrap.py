@@ -46,7 +46,7 @@ def build_container(settings: Settings | None = None) -> Container:
     from chalicelib.adapters.dynamodb import DynamoDBStore
     from chalicelib.adapters.sqs import SQSOutboundQueue
 
-    settings = settings or get_settings()
+    settings = settings or load_settings()
     store = DynamoDBStore(
         aws_client("dynamodb", settings),
         settings.table_name,
@@ -55,6 +55,28 @@ def build_container(settings: Settings | None = None) -> Container:
     )
     queue = SQSOutboundQueue(aws_client("sqs", settings), settings.outbound_queue_name)
     return Container(settings=settings, store=store, queue=queue)
+
+
+# --- deploy (issue 7): settings with secrets from SSM Parameter Store --------------------------
+
+
+def load_settings(ssm_client: Any | None = None) -> Settings:
+    """The environment's settings, with missing values filled from SSM when a path is configured.
+
+    In AWS ``SECRETS_PARAMETER_PATH`` names the path (``/hearback/prod/``) and the provider
+    secrets live there; locally it is unset and this is :func:`get_settings`.
+    """
+    import os
+
+    settings = get_settings()
+    if not settings.secrets_parameter_path:
+        return settings
+    from chalicelib.adapters.secrets import with_parameters
+
+    return with_parameters(settings, ssm_client or aws_client("ssm", settings), os.environ)
+
+
+# --- end deploy ---------------------------------------------------------------------------------
 
 
 _container: Container | None = None

@@ -48,7 +48,6 @@ TOPIC_NAME = "hearback-inbound-email"
 _KIND_BY_EVENT = {"SQS": Kind.QUEUE_WORKER, "SNS": Kind.TOPIC, "Schedule": Kind.SCHEDULE}
 
 
-
 def kind_of(function: dict[str, Any]) -> Kind:
     props = function["Properties"]
     if props.get("Handler") == API_HANDLER:
