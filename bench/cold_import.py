@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = int(os.getenv("BENCH_COLD_RUNS", "9"))
+RUNS = int(os.getenv("BENCH_COLD_RUNS", "11"))
 TARGET_RATIO = 1.6
 NOT_ON_COLD_PATH = ("twilio.rest", "aws_xray_sdk")
 
