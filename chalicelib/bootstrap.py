@@ -63,12 +63,13 @@ def load_settings(ssm_client: Any | None = None) -> Settings:
     """The environment's settings, with missing values filled from SSM when a path is configured.
 
     In AWS ``SECRETS_PARAMETER_PATH`` names the path (``/hearback/prod/``) and the provider
-    secrets live there; locally it is unset and this is :func:`get_settings`.
+    secrets live there. Locally it is unset, or ``AWS_ENDPOINT_URL`` points at a local stack
+    (which serves no Parameter Store): then this is :func:`get_settings`.
     """
     import os
 
     settings = get_settings()
-    if not settings.secrets_parameter_path:
+    if not settings.secrets_parameter_path or settings.aws_endpoint_url:
         return settings
     from chalicelib.adapters.secrets import with_parameters
 

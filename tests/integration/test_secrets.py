@@ -80,6 +80,20 @@ def test_without_a_path_nothing_is_read(monkeypatch: pytest.MonkeyPatch) -> None
         get_settings.cache_clear()
 
 
+def test_a_local_stack_endpoint_reads_no_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoCalls:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"SSM called: {name}")
+
+    monkeypatch.setenv("SECRETS_PARAMETER_PATH", PATH)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    get_settings.cache_clear()
+    try:
+        assert load_settings(NoCalls()) is get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
 def test_the_container_is_built_with_the_secrets(ssm: Any) -> None:
     put(ssm, PATH + "TWILIO_AUTH_TOKEN", "container-token")
 
