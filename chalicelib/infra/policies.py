@@ -137,7 +137,8 @@ class StaticArns:
         return ["arn:aws:kms:*:*:key/*"], {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
 
     def log_groups(self) -> list[Arn]:
-        prefix = f"{self.names.app_name}-{self.names.stage}-"
+        # chalice deploy names the API function <app>-<stage> and the others <app>-<stage>-<name>.
+        prefix = f"{self.names.app_name}-{self.names.stage}"
         return [f"arn:aws:logs:*:*:log-group:/aws/lambda/{prefix}*"]
 
 
