@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 from chalice import Blueprint, Response
 
@@ -17,9 +17,10 @@ bp = Blueprint(__name__)
 
 @bp.route("/webhooks/x", methods=["GET"])
 @http_errors
-def x_crc() -> dict[str, Any]:
+def x_crc() -> Response:
     c = get_container()
-    return x.crc_response(query_param(bp.current_request, "crc_token"), c.settings.x_consumer_secret)
+    token = x.crc_response(query_param(bp.current_request, "crc_token"), c.settings.x_consumer_secret)
+    return Response(body=json.dumps(token), status_code=200, headers={"Content-Type": "application/json"})
 
 
 @bp.route("/webhooks/x", methods=["POST"], content_types=["application/json"])
