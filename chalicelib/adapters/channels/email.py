@@ -260,13 +260,7 @@ def extract_text(mime: EmailMessage) -> tuple[str, list[str]]:
         content_type = part.get_content_type()
         if content_type not in ("text/plain", "text/html"):
             continue
-        try:
-            content = part.get_content()
-        except (LookupError, ValueError, AssertionError):
-            payload = part.get_payload(decode=True)
-            content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-        if not isinstance(content, str):
-            continue
+        content = _decoded(part)
         if content_type == "text/plain" and plain is None:
             plain = content
         elif content_type == "text/html" and html is None:
@@ -274,6 +268,19 @@ def extract_text(mime: EmailMessage) -> tuple[str, list[str]]:
     if plain is not None and plain.strip():
         return plain, attachments
     return (html_to_text(html) if html else ""), attachments
+
+
+def _decoded(part: EmailMessage) -> str:
+    """A text part as str; without a declared charset, UTF-8 (what mail clients send today)."""
+    if part.get_content_charset():
+        try:
+            content = part.get_content()
+            if isinstance(content, str):
+                return content
+        except (LookupError, ValueError, AssertionError):
+            pass
+    payload = part.get_payload(decode=True)
+    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
 
 
 class _TextFromHtml(HTMLParser):
