@@ -11,7 +11,6 @@ import logging
 from chalice import Blueprint
 from chalice.app import SNSEvent
 
-from chalicelib.adapters.channels import email
 from chalicelib.api.channel_support import receive_all
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.model import Channel
@@ -31,6 +30,8 @@ def inbound_email(event: SNSEvent) -> None:
     Bad notifications are logged and dropped (a retry cannot fix them); a delivery being
     processed concurrently raises, so Lambda's asynchronous retry tries it again.
     """
+    from chalicelib.adapters.channels import email  # MIME and HTML parsing: only this function needs them
+
     c = get_container()
     batch = email.parse_sns_event(event.to_dict(), c.settings.inbound_email_topic_arn, c.clock())
     suppress(c.store, Channel.EMAIL, batch.suppress)

@@ -1,4 +1,7 @@
-"""X Account Activity webhooks: the CRC check and direct messages."""
+"""X Account Activity webhooks: the CRC check and direct messages.
+
+The adapter is imported on first use: its models cost a cold start nothing on other routes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import json
 
 from chalice import Blueprint, Response
 
-from chalicelib.adapters.channels import x
 from chalicelib.api.channel_support import receive_all
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import query_param, raw_request
@@ -18,6 +20,8 @@ bp = Blueprint(__name__)
 @bp.route("/webhooks/x", methods=["GET"])
 @http_errors
 def x_crc() -> Response:
+    from chalicelib.adapters.channels import x
+
     c = get_container()
     token = x.crc_response(query_param(bp.current_request, "crc_token"), c.settings.x_consumer_secret)
     return Response(body=json.dumps(token), status_code=200, headers={"Content-Type": "application/json"})
@@ -26,6 +30,8 @@ def x_crc() -> Response:
 @bp.route("/webhooks/x", methods=["POST"], content_types=["application/json"])
 @http_errors
 def x_events() -> Response:
+    from chalicelib.adapters.channels import x
+
     c = get_container()
     data = x.verified_body(raw_request(bp.current_request), c.settings.x_consumer_secret)
     batch = x.parse(data, c.clock(), c.settings.x_user_id)

@@ -39,7 +39,7 @@ TOO_LARGE = "(email too large to include here: read it in the campaign mailbox)"
 
 # -- SNS / SES notification models ---------------------------------------------------------
 class _M(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class SnsPart(_M):

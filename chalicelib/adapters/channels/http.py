@@ -6,8 +6,6 @@ Standard library only (urllib): the senders need one POST each, not a client lib
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +41,10 @@ HttpFn = Callable[[HttpRequest], HttpResponse]
 
 def urllib_transport(request: HttpRequest) -> HttpResponse:
     """Send with urllib; an HTTP error status is a response, a network failure a transient SendError."""
+    # Imported on first send: urllib.request pulls in ssl and http.client, which the webhooks never need.
+    import urllib.error
+    import urllib.request
+
     req = urllib.request.Request(request.url, data=request.body or None, method=request.method)
     for name, value in request.headers.items():
         req.add_header(name, value)

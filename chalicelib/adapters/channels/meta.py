@@ -58,7 +58,7 @@ def verified_body(request: RawRequest, app_secret: str | None) -> dict[str, Any]
 
 # -- payload models -----------------------------------------------------------------------
 class _M(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class Party(_M):

@@ -23,7 +23,7 @@ TRANSCRIPTION_PATH = "/webhooks/twilio/voice/transcription"
 
 
 class _Form(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class CallForm(_Form):

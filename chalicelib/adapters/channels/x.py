@@ -50,7 +50,7 @@ def verified_body(request: RawRequest, consumer_secret: str | None) -> dict[str,
 
 
 class _M(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class Target(_M):
