@@ -68,7 +68,6 @@ class Settings(BaseSettings):
     # -- channels (issue 5): voice, Meta, X, email -------------------------------------------
     # Per-channel overrides of the texts above: ack_text_<channel>, first_contact_notice_<channel>
     # (None: use the general text). Read through channel_text(), so services never branch on names.
-    ack_text_sms: str | None = None
     ack_text_voice: str | None = (
         "Thanks for calling {campaign}. Please leave your name and message after the tone; "
         "a volunteer will get back to you soon."

@@ -264,3 +264,18 @@ def test_unknown_object_is_acknowledged_and_ignored(client: Any, container: Cont
 def test_nothing_is_stored_for_a_status_only_message_list(client: Any, container: Container) -> None:
     assert post(client, whatsapp(statuses=[{"id": "wamid.z", "status": "sent"}])).status_code == 200
     assert open_tasks(container) == []
+
+
+def test_a_postback_button_tap_is_a_message(client: Any, container: Container) -> None:
+    event_ = {"sender": {"id": "444"}, "postback": {"mid": "m_pb", "title": "Volunteer", "payload": "VOLUNTEER"}}
+    assert post(client, page(event_)).status_code == 200
+    [task] = open_tasks(container)
+    assert task.preview == "Volunteer"
+
+
+def test_whatsapp_help_is_answered_through_the_queue_without_a_task(client: Any, container: Container) -> None:
+    assert post(client, whatsapp(wa_text("wamid.help", "help"))).status_code == 200
+    [help_reply] = [m for m in conversation(container, "phone", "+16505551234") if m.kind == "help"]
+    assert "Jane for Council" in help_reply.text and help_reply.status is MessageStatus.QUEUED
+    assert queued_ids(container) == [help_reply.id]
+    assert open_tasks(container) == []
