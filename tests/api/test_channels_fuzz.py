@@ -34,64 +34,77 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=25,
 )
-ids = st.text(min_size=0, max_size=12) | st.integers()
+# Mostly well-shaped values (so examples reach the store), sometimes anything at all.
+ids = st.text(min_size=1, max_size=12) | st.text(max_size=2) | st.integers()
+texts = st.text(max_size=30) | json_values
 messaging = st.fixed_dictionaries(
     {
         "sender": st.fixed_dictionaries({"id": ids}) | json_values,
-        "message": st.fixed_dictionaries({"mid": ids, "text": json_values}) | json_values,
+        "message": st.fixed_dictionaries({"mid": ids, "text": texts}, optional={"is_echo": st.booleans()})
+        | json_values,
     },
     optional={"postback": json_values, "delivery": json_values, "read": json_values},
 )
 wa_message = st.fixed_dictionaries(
     {
-        "from": st.text(max_size=16) | st.from_regex(r"1[2-9]\d{9}", fullmatch=True),
+        "from": st.from_regex(r"1[2-9]\d{9}", fullmatch=True) | st.text(max_size=16),
         "id": ids,
-        "type": st.text(max_size=10),
+        "type": st.sampled_from(["text", "image", "reaction", "interactive", "button"]) | st.text(max_size=10),
     },
-    optional={"text": st.fixed_dictionaries({"body": json_values}) | json_values, "interactive": json_values},
+    optional={
+        "text": st.fixed_dictionaries({"body": texts}) | json_values,
+        "interactive": json_values,
+        "image": json_values,
+    },
 )
-meta_payloads = json_values | st.fixed_dictionaries(
-    {
-        "object": st.sampled_from(["page", "instagram", "whatsapp_business_account", "other"]) | st.text(max_size=5),
-        "entry": st.lists(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "messaging": st.lists(messaging, max_size=3) | json_values,
-                    "changes": st.lists(
-                        st.fixed_dictionaries(
-                            {
-                                "value": st.fixed_dictionaries(
-                                    {},
-                                    optional={
-                                        "messages": st.lists(wa_message, max_size=3),
-                                        "statuses": st.lists(json_values, max_size=2),
-                                        "contacts": st.lists(json_values, max_size=2),
-                                    },
-                                )
-                                | json_values
-                            }
-                        ),
-                        max_size=2,
-                    ),
-                },
-            )
+wa_value = st.fixed_dictionaries(
+    {},
+    optional={
+        "messages": st.lists(wa_message, max_size=3),
+        "statuses": st.lists(
+            st.fixed_dictionaries({"id": ids, "status": st.sampled_from(["sent", "delivered", "read", "failed", "x"])})
             | json_values,
-            max_size=3,
+            max_size=2,
         ),
-    }
+        "contacts": st.lists(json_values, max_size=2),
+    },
+)
+entries = st.fixed_dictionaries(
+    {},
+    optional={
+        "messaging": st.lists(messaging, max_size=3) | json_values,
+        "changes": st.lists(st.fixed_dictionaries({"value": wa_value | json_values}), max_size=2),
+    },
+)
+meta_payloads = (
+    st.fixed_dictionaries(
+        {
+            "object": st.sampled_from(["page", "instagram", "whatsapp_business_account", "other"])
+            | st.text(max_size=5),
+            "entry": st.lists(entries | json_values, max_size=3),
+        }
+    )
+    | json_values
 )
 dm_events = st.fixed_dictionaries(
     {"type": st.sampled_from(["message_create", "x"]), "id": ids},
-    optional={"message_create": st.fixed_dictionaries({"sender_id": ids, "message_data": json_values}) | json_values},
-)
-x_payloads = json_values | st.fixed_dictionaries(
-    {},
     optional={
-        "for_user_id": ids,
-        "direct_message_events": st.lists(dm_events | json_values, max_size=3) | json_values,
-        "users": json_values,
+        "message_create": st.fixed_dictionaries(
+            {"sender_id": ids, "message_data": st.fixed_dictionaries({"text": texts}) | json_values}
+        )
+        | json_values
     },
+)
+x_payloads = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "for_user_id": ids,
+            "direct_message_events": st.lists(dm_events | json_values, max_size=3) | json_values,
+            "users": json_values,
+        },
+    )
+    | json_values
 )
 bodies = st.binary(max_size=300) | meta_payloads.map(lambda v: json.dumps(v).encode())
 
@@ -208,3 +221,68 @@ def test_email_handler_never_raises(fuzz_client: Any, notification: Any, raw: st
         "Sns": {"TopicArn": TOPIC_ARN, "MessageId": "m", "Subject": "", "MessageAttributes": {}, "Message": message}
     }
     fuzz_client.lambda_.invoke("inbound_email", {"Records": [record]})
+
+
+# Well-formed envelopes with arbitrary content: these reach the store, and must all be taken.
+words = st.text(max_size=60)
+some_ids = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40)
+good_messenger = st.builds(
+    lambda sender, mid, text, echo: {"sender": {"id": sender}, "message": {"mid": mid, "text": text, "is_echo": echo}},
+    some_ids,
+    some_ids,
+    words,
+    st.booleans(),
+)
+good_wa = st.builds(
+    lambda number, wamid, text: {"from": number, "id": wamid, "type": "text", "text": {"body": text}},
+    st.from_regex(r"1[2-9]\d{2}[2-9]\d{6}", fullmatch=True),
+    some_ids,
+    words,
+)
+good_meta = st.one_of(
+    st.builds(
+        lambda obj, events: {"object": obj, "entry": [{"id": "1", "messaging": events}]},
+        st.sampled_from(["page", "instagram"]),
+        st.lists(good_messenger, min_size=1, max_size=4),
+    ),
+    st.builds(
+        lambda messages: {
+            "object": "whatsapp_business_account",
+            "entry": [{"changes": [{"value": {"messages": messages}}]}],
+        },
+        st.lists(good_wa, min_size=1, max_size=4),
+    ),
+)
+good_x = st.builds(
+    lambda events: {"for_user_id": "4337869213", "direct_message_events": events},
+    st.lists(
+        st.builds(
+            lambda eid, sender, text: {
+                "type": "message_create",
+                "id": eid,
+                "message_create": {"sender_id": sender, "message_data": {"text": text}},
+            },
+            st.from_regex(r"[0-9]{1,19}", fullmatch=True),
+            st.from_regex(r"[0-9]{1,19}", fullmatch=True),
+            words,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+
+
+@FUZZ
+@given(payload=good_meta)
+def test_meta_takes_every_well_formed_batch(fuzz_client: Any, payload: Any) -> None:
+    body = json.dumps(payload).encode()
+    response = fuzz_client.http.post("/webhooks/meta", headers=meta_headers(body), body=body)
+    assert response.status_code == 200, response.body
+
+
+@FUZZ
+@given(payload=good_x)
+def test_x_takes_every_well_formed_batch(fuzz_client: Any, payload: Any) -> None:
+    body = json.dumps(payload).encode()
+    response = fuzz_client.http.post("/webhooks/x", headers=x_headers(body), body=body)
+    assert response.status_code == 200, response.body
