@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.channels import WindowState, reply_window
-from chalicelib.domain.model import Channel, Message, identity_kind
+from chalicelib.domain.channels import WindowState
+from chalicelib.domain.model import Channel, Message
 from chalicelib.services.errors import NotConfiguredError
 
 if TYPE_CHECKING:
@@ -34,11 +34,10 @@ SenderFactory = Callable[["Settings"], "Sender"]
 def store_window(message: Message) -> WindowState:
     """The reply window for a message's recipient, from the last time they wrote on that channel."""
     from chalicelib.bootstrap import get_container  # at send time: the container exists by then
+    from chalicelib.services.windows import window_for
 
     c = get_container()
-    identity = c.store.find_identity(identity_kind(message.channel), message.address or "")
-    last = identity.last_inbound.get(message.channel.value) if identity else None
-    return reply_window(message.channel, last, c.clock())
+    return window_for(c.store, c.clock, message.channel, message.address or "")
 
 
 def _required(value: str | None, name: str) -> str:
