@@ -233,3 +233,37 @@ def test_conversation_thread_finds_the_inbound_email_the_acknowledgement_answers
 
 def test_live_senders_cover_every_channel_answered_through_the_queue() -> None:
     assert set(LIVE_SENDERS) == {Channel.MESSENGER, Channel.INSTAGRAM, Channel.WHATSAPP, Channel.X, Channel.EMAIL}
+
+
+def test_live_sender_factories_need_their_credentials() -> None:
+    from chalicelib.services.errors import NotConfiguredError
+    from chalicelib.settings import Settings
+
+    bare = Settings()
+    for channel in (Channel.MESSENGER, Channel.WHATSAPP, Channel.X):
+        with pytest.raises(NotConfiguredError):
+            LIVE_SENDERS[channel](bare)
+    configured = bare.model_copy(
+        update={"meta_page_access_token": "t", "whatsapp_access_token": "t", "whatsapp_phone_number_id": "1",
+                "x_consumer_key": "k", "x_consumer_secret": "s", "x_access_token": "t", "x_access_token_secret": "s"}
+    )  # fmt: skip
+    assert isinstance(LIVE_SENDERS[Channel.INSTAGRAM](configured), MetaMessengerSender)
+    assert isinstance(LIVE_SENDERS[Channel.WHATSAPP](configured), WhatsAppCloudSender)
+    assert isinstance(LIVE_SENDERS[Channel.X](configured), XDirectMessageSender)
+
+
+def test_store_window_reads_the_installed_containers_store() -> None:
+    from chalicelib.adapters.channels import store_window
+    from chalicelib.adapters.memory import InMemoryQueue
+    from chalicelib.bootstrap import Container, use_container
+    from chalicelib.settings import Settings
+
+    store = InMemoryStore()
+    msg = InboundMessage(Channel.MESSENGER, "m1", "700", "hi", NOW - timedelta(hours=30))
+    store.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
+    use_container(Container(settings=Settings(), store=store, queue=InMemoryQueue(), clock=lambda: NOW))
+    try:
+        state = store_window(outbound(Channel.MESSENGER, "700"))
+    finally:
+        use_container(None)
+    assert state.open and state.tagged
