@@ -117,7 +117,15 @@ def build_senders(settings: Settings) -> dict[Channel, Sender]:
     if settings.outbound == "outbox":
         outbox = OutboxSender()
         return dict.fromkeys(Channel, outbox)
+    from chalicelib.adapters.channels import LIVE_SENDERS
+    from chalicelib.services.errors import NotConfiguredError
+
     senders: dict[Channel, Sender] = {}
+    for channel, factory in LIVE_SENDERS.items():
+        try:
+            senders[channel] = factory(settings)
+        except NotConfiguredError:
+            log.info("no %s sender: not configured", channel.value)  # its messages fail with that reason
     if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_phone_number:
         twilio = TwilioSmsSender(
             settings.twilio_account_sid,
