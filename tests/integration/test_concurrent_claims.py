@@ -1,10 +1,8 @@
 """Many volunteers claim one task at the same moment: exactly one wins (DynamoDB under moto).
 
-DynamoDB applies writes to one item one at a time and checks each condition against the
-item as it is then. moto's in-process backend does not (two threads can both pass a
-condition before either writes), so the test gives it DynamoDB's per-request atomicity with
-a lock around each request. The threads still race from start to finish; what decides the
-winner is the claim's condition expression, which is what is under test.
+moto's in-process backend checks a condition and writes without a lock; ``aws_env`` in
+tests/conftest.py serialises its writes as DynamoDB does. The threads still race from start to
+finish; what decides the winner is the claim's condition expression, which is under test.
 """
 
 from __future__ import annotations
@@ -21,21 +19,8 @@ from tests.support.followup import inbound
 VOLUNTEERS = 16
 
 
-def atomic_requests(store: Any) -> None:
-    client = store._db
-    lock = threading.Lock()
-    call = client._make_api_call
-
-    def one_at_a_time(operation: str, params: dict[str, Any]) -> Any:
-        with lock:
-            return call(operation, params)
-
-    client._make_api_call = one_at_a_time
-
-
 def test_concurrent_claims_have_exactly_one_winner(dynamo_container: Container, clock: Any) -> None:
     store = dynamo_container.store
-    atomic_requests(store)
     task_id = inbound(store, clock()).task_id
     assert task_id is not None
     barrier = threading.Barrier(VOLUNTEERS)
