@@ -144,7 +144,11 @@ def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
         return f"Recorded: {SUPPORT_LABELS[cmd.support_level]}."
     # A plain text: the answer, relayed on the constituent's channel. Answering renews the lease.
     now = deps.clock()
-    store.claim_task(task.id, user.id, now, now + timedelta(minutes=deps.settings.task_lease_minutes))
+    try:
+        store.claim_task(task.id, user.id, now, now + timedelta(minutes=deps.settings.task_lease_minutes))
+    except TaskStateError:
+        store.set_current_task(staff.phone, None, now)
+        return "Not sent: that message went back to the queue. Text ON for the next one."
     followup.answer(deps, task, user, cmd.text, via="phone")
     return "Sent. Text DONE to close it, or reply again."
 

@@ -214,3 +214,17 @@ def test_the_minute_job_passes_on_what_the_constituent_wrote_since(memory_contai
     assert report.forwarded == 1
     assert queued_texts(c, ann)[-1] == "Jane: Also, which branch?"
     assert run_minute(c).forwarded == 0  # passed on once
+
+
+def test_an_answer_to_a_task_lost_meanwhile_is_not_sent(memory_container: Container, ann: User) -> None:
+    c = memory_container
+    task_id = inbound(c.store, c.clock()).task_id or ""
+    text_from(c, ANN_PHONE, "ON")
+    c.clock.advance(minutes=16)  # type: ignore[attr-defined]
+    bob, _ = make_user(c.store, c.clock(), name="Bob")
+    followup.claim(c, task_id, bob)  # Ann's lease ran out and Bob took it
+
+    assert text_from(c, ANN_PHONE, "Here's the answer") == "No message in hand. Text ON to get the next one."
+    task = c.store.get_task(task_id)
+    assert task is not None and task.claimed_by == bob.id
+    assert [m for m in c.store.list_messages(task.person_id) if m.kind == "reply"] == []
