@@ -10,6 +10,7 @@
 | provider pointer  | PROVIDER#<channel>#<provider id> | OUTMSG            |                                   |
 | user              | USER#<id>                       | USER               |                                   |
 | token             | TOKEN#<sha256>                  | TOKEN              |                                   |
+| saved reply       | SAVED_REPLIES                   | REPLY#<id>         |                                   |
 
 Nothing written for every message shares a partition key: the task index is sharded by
 task id and there are no global counters on the hot path.
@@ -41,6 +42,7 @@ from chalicelib.domain.model import (
     iso,
     preview_of,
 )
+from chalicelib.domain.saved_replies import SavedReply
 from chalicelib.services.ports import (
     DuplicateDeliveryError,
     InFlightError,
@@ -406,3 +408,25 @@ class DynamoDBStore:
     def get_user(self, user_id: str) -> User | None:
         item = self._get(_key(f"USER#{user_id}", USER))
         return User.model_validate(item) if item else None
+
+    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    # One short partition (organizers keep a few dozen): pk SAVED_REPLIES, sk REPLY#<id>.
+    def put_saved_reply(self, reply: SavedReply) -> None:
+        attrs = {"type": "saved_reply", **_attrs(reply)}
+        self._db.put_item(**self._put(_key("SAVED_REPLIES", f"REPLY#{reply.id}"), attrs))
+
+    def list_saved_replies(self) -> list[SavedReply]:
+        paginator = self._db.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :reply)",
+            ExpressionAttributeValues=serialize({":pk": "SAVED_REPLIES", ":reply": "REPLY#"}),
+            ConsistentRead=True,
+        )
+        return [SavedReply.model_validate(deserialize(i)) for page in pages for i in page["Items"]]
+
+    def delete_saved_reply(self, reply_id: str) -> bool:
+        old = self._db.delete_item(
+            TableName=self._table, Key=_key("SAVED_REPLIES", f"REPLY#{reply_id}"), ReturnValues="ALL_OLD"
+        )
+        return bool(old.get("Attributes"))

@@ -26,6 +26,7 @@ from chalicelib.domain.model import (
     iso,
     preview_of,
 )
+from chalicelib.domain.saved_replies import SavedReply
 from chalicelib.services.ports import (
     DuplicateDeliveryError,
     MessageRef,
@@ -188,6 +189,25 @@ class InMemoryStore:
         with self._lock:
             found = self.users.get(user_id)
             return found.model_copy() if found else None
+
+    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    def put_saved_reply(self, reply: SavedReply) -> None:
+        with self._lock:
+            self._saved_replies()[reply.id] = reply.model_copy()
+
+    def list_saved_replies(self) -> list[SavedReply]:
+        with self._lock:
+            return [r.model_copy() for r in self._saved_replies().values()]
+
+    def delete_saved_reply(self, reply_id: str) -> bool:
+        with self._lock:
+            return self._saved_replies().pop(reply_id, None) is not None
+
+    def _saved_replies(self) -> dict[str, SavedReply]:
+        # Created on first use so that this block stays self-contained (merges stay clean).
+        if not hasattr(self, "saved_replies"):
+            self.saved_replies: dict[str, SavedReply] = {}
+        return self.saved_replies
 
 
 @dataclass

@@ -23,6 +23,7 @@ from chalicelib.domain.model import (
     TaskStatus,
     User,
 )
+from chalicelib.domain.saved_replies import SavedReply
 
 Clock = Callable[[], datetime]
 
@@ -107,6 +108,16 @@ class Store(Protocol):
     def user_for_token(self, token_hash: str) -> User | None: ...
 
     def get_user(self, user_id: str) -> User | None: ...
+
+    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    def put_saved_reply(self, reply: SavedReply) -> None:
+        """Create or replace the saved reply with ``reply.id``."""
+
+    def list_saved_replies(self) -> list[SavedReply]:
+        """Every saved reply (organizers keep a short list), in no particular order."""
+
+    def delete_saved_reply(self, reply_id: str) -> bool:
+        """Remove a saved reply; False when there was none."""
 
 
 class SendError(Exception):
