@@ -16,6 +16,10 @@ def encode_cursor(sort_key: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidCursorError("invalid cursor") from None
+    if not decoded:
+        raise InvalidCursorError("invalid cursor")
+    return decoded

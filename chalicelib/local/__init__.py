@@ -1,0 +1,1 @@
+"""The one-process local stack behind `make run` (see ``stack.py``)."""
