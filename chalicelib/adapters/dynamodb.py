@@ -364,11 +364,15 @@ class DynamoDBStore:
         return self._row(item).stance if item else None
 
     def _query_prefix(self, pk: str, prefix: str) -> Iterator[dict[str, Any]]:
+        condition, values = "pk = :pk", {":pk": pk}
+        if prefix:
+            condition += " AND begins_with(sk, :prefix)"
+            values[":prefix"] = prefix
         paginator = self._db.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=serialize({":pk": pk, ":prefix": prefix}),
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=serialize(values),
             ConsistentRead=True,
         )
         for page in pages:
@@ -658,6 +662,8 @@ class DynamoDBStore:
             "created_at": iso(ref.created_at),
         }
         self._db.put_item(**self._put(provider_key(channel, provider_id), attrs))
+        # people, stance, exports: the message names its pointer, so merges and deletions find it.
+        self._set_if_exists(message_key(ref), "provider_id", provider_id)
 
     def find_by_provider_id(self, channel: Channel, provider_id: str) -> MessageRef | None:
         item = self._get(provider_key(channel, provider_id))

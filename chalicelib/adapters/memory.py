@@ -314,6 +314,10 @@ class InMemoryStore:
     def link_provider_id(self, channel: Channel, provider_id: str, ref: MessageRef) -> None:
         with self._lock:
             self.pointers[(channel.value, provider_id)] = ref
+            # people, stance, exports: the message names its pointer (as in DynamoDBStore).
+            found = self.messages.get(ref.person_id, {}).get((iso(ref.created_at), ref.message_id))
+            if found is not None:
+                found.provider_id = provider_id
 
     def find_by_provider_id(self, channel: Channel, provider_id: str) -> MessageRef | None:
         with self._lock:
