@@ -5,13 +5,17 @@ This file is the table of contents; the routes live in ``chalicelib/api``.
 
 from chalice import Chalice
 
-from chalicelib.api import tasks, users, webhooks_twilio
+from chalicelib.api import exports, people, stats, tasks, users, webhooks_twilio
 
 app = Chalice(app_name="hearback")
 
 app.register_blueprint(webhooks_twilio.bp)
 app.register_blueprint(tasks.bp)
 app.register_blueprint(users.bp)
+# people, stance, exports
+app.register_blueprint(people.bp)
+app.register_blueprint(exports.bp)
+app.register_blueprint(stats.bp)
 
 # -- the inbox page (issue 6) ----------------------------------------------------------
 from chalicelib.api import people_search, saved_replies, web  # noqa: E402

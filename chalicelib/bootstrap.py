@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.domain.inbound import AnswerTexts
 from chalicelib.domain.model import utcnow
 from chalicelib.services import users
-from chalicelib.services.ports import Clock, OutboundQueue, Store
+from chalicelib.services.ports import BlobStore, Clock, ExportJobQueue, OutboundQueue, Store
 from chalicelib.settings import Settings, get_settings
 
 
@@ -23,6 +23,9 @@ class Container:
     store: Store
     queue: OutboundQueue
     clock: Clock = field(default=utcnow)
+    # -- people, stance, exports: where export files go and the queue export jobs wait on.
+    blobs: BlobStore | None = None
+    export_jobs: ExportJobQueue | None = None
 
     @property
     def answer_texts(self) -> AnswerTexts:
@@ -54,7 +57,12 @@ def build_container(settings: Settings | None = None) -> Container:
         dedupe_ttl=timedelta(days=settings.dedupe_ttl_days),
     )
     queue = SQSOutboundQueue(aws_client("sqs", settings), settings.outbound_queue_name)
-    return Container(settings=settings, store=store, queue=queue)
+    # people, stance, exports: clients built on first use (most requests never export).
+    from chalicelib.adapters.s3 import S3BlobStore, SQSExportJobQueue
+
+    blobs = S3BlobStore(lambda: aws_client("s3", settings), settings.exports_bucket)
+    export_jobs = SQSExportJobQueue(lambda: aws_client("sqs", settings), settings.export_jobs_queue_name)
+    return Container(settings=settings, store=store, queue=queue, blobs=blobs, export_jobs=export_jobs)
 
 
 _container: Container | None = None

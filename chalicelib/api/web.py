@@ -19,6 +19,7 @@ from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import current_user
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.channels import RULES
+from chalicelib.domain.stance import SUPPORT_LABELS, SUPPORT_TITLES, IssuePosition, StanceResponse
 
 bp = Blueprint(__name__)
 
@@ -51,14 +52,10 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
 }
 
 SUPPORT_LEVELS = [
-    {"level": 1, "key": "strong_support", "label": "Strong support"},
-    {"level": 2, "key": "lean_support", "label": "Lean support"},
-    {"level": 3, "key": "undecided", "label": "Undecided"},
-    {"level": 4, "key": "lean_oppose", "label": "Lean oppose"},
-    {"level": 5, "key": "strong_oppose", "label": "Strong oppose"},
+    {"level": level, "key": key, "label": SUPPORT_TITLES[level]} for level, key in sorted(SUPPORT_LABELS.items())
 ]
-RESPONSES = [{"key": "not_voting", "label": "Not voting"}, {"key": "refused", "label": "Refused"}]
-ISSUE_POSITIONS = ["support", "oppose", "undecided", "mixed"]
+RESPONSES = [{"key": r.value, "label": r.value.replace("_", " ").capitalize()} for r in StanceResponse]
+ISSUE_POSITIONS = [p.value for p in IssuePosition]
 OUTCOMES = [
     {"key": "answered", "label": "Answered"},
     {"key": "no_reply_needed", "label": "No reply needed"},
