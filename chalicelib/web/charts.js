@@ -24,6 +24,7 @@ export const PALETTE = {
   5: '#991b1b',
   not_voting: '#475569',
   refused: '#1e293b',
+  none: '#94a3b8',
 };
 const FALLBACK = ['#1d4ed8', '#15803d', '#b45309', '#7c3aed', '#be185d', '#0e7490', '#374151'];
 
@@ -52,13 +53,19 @@ function frame(width, height, label) {
   });
 }
 
-function niceMax(value) {
-  if (value <= 0) return 1;
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
-    if (step * magnitude >= value) return step * magnitude;
+// The smallest "round" maximum at or above `value` that splits into `ticks` whole steps.
+export function niceMax(value, ticks = 4) {
+  if (!(value > 0)) return ticks;
+  const raw = value / ticks;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  let step = 10 * magnitude;
+  for (const m of [1, 2, 5, 10]) {
+    if (m * magnitude >= raw) {
+      step = m * magnitude;
+      break;
+    }
   }
-  return 10 * magnitude;
+  return Math.max(1, step) * ticks;
 }
 
 export function legend(items) {
@@ -124,10 +131,10 @@ export function stackedColumns({ labels, series, label }) {
 }
 
 /** Horizontal bars, one per item: {key, label, value, display}. */
-export function bars({ items, label, max: fixedMax }) {
+export function bars({ items, label, max: fixedMax, labelWidth = 170 }) {
   const rowH = 30;
   const width = 640;
-  const labelW = 150;
+  const labelW = labelWidth;
   const valueW = 80;
   const height = Math.max(rowH, items.length * rowH) + 8;
   const max = fixedMax || niceMax(Math.max(0, ...items.map((i) => i.value || 0)));

@@ -89,11 +89,27 @@ function tile(label, value, kind = '') {
   return h('div', { class: `tile ${kind}` }, h('span', { class: 'tile-value' }, value === null ? '–' : String(value)), h('span', { class: 'tile-label' }, label));
 }
 
+// Every day from the first with messages to today (at most 31), so quiet days show as gaps.
+function dayRange(days) {
+  if (!days.length) return [];
+  const out = [];
+  const today = new Date().toISOString().slice(0, 10);
+  const last = days[days.length - 1] > today ? days[days.length - 1] : today;
+  const cursor = new Date(`${days[0]}T00:00:00Z`);
+  while (out.length < 31) {
+    const day = cursor.toISOString().slice(0, 10);
+    out.push(day);
+    if (day >= last) break;
+    cursor.setUTCDate(cursor.getUTCDate() + 1);
+  }
+  return out.slice(-31);
+}
+
 export function renderDashboard(root, config, raw) {
   const s = normalizeStats(raw);
-  const days = Object.keys(s.volume).sort();
+  const days = dayRange(Object.keys(s.volume).sort());
   const channels = [...new Set(days.flatMap((d) => Object.keys(s.volume[d])))].sort();
-  const series = channels.map((ch) => ({ key: ch, label: CHANNELS[ch] || ch, values: days.map((d) => s.volume[d][ch] || 0) }));
+  const series = channels.map((ch) => ({ key: ch, label: CHANNELS[ch] || ch, values: days.map((d) => s.volume[d]?.[ch] || 0) }));
   const totalInbound = series.reduce((sum, x) => sum + x.values.reduce((a, b) => a + b, 0), 0);
 
   const volumePanel = panel('Inbound messages by channel',
@@ -105,12 +121,17 @@ export function renderDashboard(root, config, raw) {
   const timingItems = [];
   for (const [name, t] of [['Acknowledgement', s.ack], ['First human reply', s.firstReply]]) {
     if (!t) continue;
-    timingItems.push({ key: name === 'Acknowledgement' ? 'whatsapp' : 'sms', label: `${name} · median`, value: t.median || 0, display: seconds(t.median) });
-    if (t.p90 !== null && t.p90 !== undefined) timingItems.push({ key: name === 'Acknowledgement' ? 'messenger' : 'voice', label: `${name} · 90th pct`, value: t.p90 || 0, display: seconds(t.p90) });
+    timingItems.push({ key: name === 'Acknowledgement' ? 'whatsapp' : 'sms', label: `${name}, median`, value: t.median || 0, display: seconds(t.median) });
+    if (t.p90 !== null && t.p90 !== undefined) timingItems.push({ key: name === 'Acknowledgement' ? 'messenger' : 'voice', label: `${name}, 90th pct`, value: t.p90 || 0, display: seconds(t.p90) });
   }
   const timingPanel = panel('Response times',
     timingItems.length
-      ? [bars({ items: timingItems, label: timingItems.map((i) => `${i.label}: ${i.display}`).join('; ') }),
+      ? [bars({
+        items: timingItems,
+        labelWidth: 230,
+        max: Math.max(60, ...timingItems.map((i) => i.value)) > 60 ? undefined : 60,
+        label: timingItems.map((i) => `${i.label}: ${i.display}`).join('; '),
+      }),
         numbersTable('Response times', ['Measure', 'Time'], timingItems.map((i) => [i.label, i.display]))]
       : h('p', { class: 'empty' }, 'No replies measured yet.'));
 
@@ -131,6 +152,7 @@ export function renderDashboard(root, config, raw) {
   const levelItems = [
     ...(config.support_levels || []).map((l) => ({ key: String(l.level), label: `${l.level} ${l.label}`, value: s.levels[String(l.level)] || s.levels[l.key] || 0 })),
     ...(config.responses || []).map((r) => ({ key: r.key, label: r.label, value: s.levels[r.key] || 0 })),
+    { key: 'none', label: 'No stance yet', value: s.levels.none || 0 },
   ];
   const issueSlugs = [...new Set([...(config.issues || []), ...Object.keys(s.issues)])].filter((slug) => s.issues[slug]);
   const positions = config.issue_positions || ['support', 'oppose', 'undecided', 'mixed'];
