@@ -5,13 +5,15 @@ This file is the table of contents; the routes live in ``chalicelib/api``.
 
 from chalice import Chalice
 
-from chalicelib.api import exports, people, stats, tasks, users, webhooks_twilio
+from chalicelib.api import exports, people, stats, tasks, users, webhooks_twilio, workers
 
 app = Chalice(app_name="hearback")
 
 app.register_blueprint(webhooks_twilio.bp)
 app.register_blueprint(tasks.bp)
 app.register_blueprint(users.bp)
+# follow-up (issue 3)
+app.register_blueprint(workers.bp)
 # people, stance, exports
 app.register_blueprint(people.bp)
 app.register_blueprint(exports.bp)

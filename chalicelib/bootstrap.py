@@ -11,10 +11,18 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain.inbound import AnswerTexts
-from chalicelib.domain.model import utcnow
+from chalicelib.domain.model import Channel, utcnow
 from chalicelib.services import users
-from chalicelib.services.ports import BlobStore, Clock, ExportJobQueue, OutboundQueue, Store
+from chalicelib.services.ports import BlobStore, Clock, ExportJobQueue, OutboundQueue, Sender, Store
 from chalicelib.settings import Settings, get_settings
+
+
+# -- follow-up (issue 3) -------------------------------------------------------------------
+def _outbox_senders() -> dict[Channel, Sender]:
+    from chalicelib.adapters.senders import OutboxSender
+
+    outbox = OutboxSender()
+    return dict.fromkeys(Channel, outbox)
 
 
 @dataclass
@@ -26,6 +34,8 @@ class Container:
     # -- people, stance, exports: where export files go and the queue export jobs wait on.
     blobs: BlobStore | None = None
     export_jobs: ExportJobQueue | None = None
+    # follow-up (issue 3): Channel -> Sender registry (outbox unless built for OUTBOUND=live).
+    senders: dict[Channel, Sender] = field(default_factory=_outbox_senders)
 
     @property
     def answer_texts(self) -> AnswerTexts:
@@ -47,6 +57,7 @@ def aws_client(service: str, settings: Settings) -> Any:
 
 def build_container(settings: Settings | None = None) -> Container:
     from chalicelib.adapters.dynamodb import DynamoDBStore
+    from chalicelib.adapters.senders import build_senders
     from chalicelib.adapters.sqs import SQSOutboundQueue
 
     settings = settings or get_settings()
@@ -62,7 +73,14 @@ def build_container(settings: Settings | None = None) -> Container:
 
     blobs = S3BlobStore(lambda: aws_client("s3", settings), settings.exports_bucket)
     export_jobs = SQSExportJobQueue(lambda: aws_client("sqs", settings), settings.export_jobs_queue_name)
-    return Container(settings=settings, store=store, queue=queue, blobs=blobs, export_jobs=export_jobs)
+    return Container(
+        settings=settings,
+        store=store,
+        queue=queue,
+        blobs=blobs,
+        export_jobs=export_jobs,
+        senders=build_senders(settings),
+    )
 
 
 _container: Container | None = None

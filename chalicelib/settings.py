@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     # The stats snapshot is recomputed by a scheduled job; older than this, on demand.
     stats_max_age_minutes: int = Field(default=30, ge=1)
     stats_window_days: int = Field(default=30, ge=1, le=366)
+    # Volunteers answer (issue 3): sending hours, escalation, the outbound worker.
+    sending_hours_start: str = "09:00"
+    sending_hours_end: str = "20:00"
+    # When neither the ZIP nor the number's area code tells the recipient's zone.
+    default_timezone: str = "America/New_York"
+    # Past due, on-shift volunteers are told at once; organizers this much later.
+    escalate_to_organizers_minutes: int = Field(default=30, ge=0)
+    # Below the dead-letter queue's receive count, so a failing message ends failed with its reason.
+    send_max_attempts: int = Field(default=4, ge=1, le=4)
+    send_lease_seconds: int = Field(default=30, ge=5, le=55)
 
     # What constituents read. {campaign} is replaced by campaign_name.
     ack_text: str = "Thanks for writing to {campaign}. A volunteer will get back to you soon."

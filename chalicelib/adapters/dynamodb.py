@@ -16,8 +16,10 @@
 | deletion record   | DELETION#<person id>            | DELETION           |                                   |
 | export job        | EXPORT#<id>                     | EXPORT             |                                   |
 | stats snapshot    | STATS                           | LATEST             |                                   |
+| staff phone       | USERPHONE#<e164>                | USERPHONE          | SHIFT#on / <last offer>#<e164>    |
 
 Person items are also in gsi2 (sparse): gsi2pk = PEOPLE#<shard>, gsi2sk = <changed iso>#<id>.
+Staff phones are also in gsi2 (STAFF#<role> / <user id>): organizers to notify, without a scan.
 
 Nothing written for every message shares a partition key: the task index is sharded by
 task id and there are no global counters on the hot path.
@@ -35,6 +37,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import Answer, InboundPlan
 from chalicelib.domain.model import (
     STATUS_RANK,
@@ -44,6 +47,7 @@ from chalicelib.domain.model import (
     MessageStatus,
     Model,
     Person,
+    Role,
     SubscriptionStatus,
     Task,
     TaskStatus,
@@ -61,8 +65,10 @@ from chalicelib.services.ports import (
     MessageRef,
     PersonNotFoundError,
     PersonRow,
+    SendStart,
     StalePlanError,
     TaskPage,
+    TaskStateError,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +108,24 @@ def dedupe_key(dedupe: str) -> dict[str, Any]:
 
 def provider_key(channel: Channel, provider_id: str) -> dict[str, Any]:
     return _key(f"PROVIDER#{channel.value}#{provider_id}", OUTMSG)
+
+
+# -- follow-up (issue 3) -------------------------------------------------------------------
+STAFF = "USERPHONE"
+SHIFT_ON = "SHIFT#on"  # gsi1 partition of the staff phones on shift, least recently offered first
+_RETRYABLE_TRANSACTION = ("TransactionCanceledException", "TransactionConflictException")
+
+
+def staff_key(phone: str) -> dict[str, Any]:
+    return _key(f"USERPHONE#{phone}", STAFF)
+
+
+def _task_state(exc: ClientError) -> TaskStateError:
+    """What a failed conditional task write found (ReturnValuesOnConditionCheckFailure)."""
+    if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        raise exc
+    old: Any = exc.response.get("Item")  # type: ignore[typeddict-item]
+    return TaskStateError(Task.model_validate(deserialize(old)) if old else None)
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -638,6 +662,8 @@ class DynamoDBStore:
     def _message_put(self, message: Message) -> dict[str, Any]:
         key = _key(f"PERSON#{message.person_id}", message_sk(message.created_at, message.id))
         attrs = {"type": "message", **_attrs(message), "status_rank": STATUS_RANK[message.status]}
+        if message.send_after is not None:
+            attrs["send_after"] = iso(message.send_after)  # compared as text with iso(now)
         return self._put(key, attrs, "attribute_not_exists(pk)")
 
     def put_message(self, message: Message) -> None:
@@ -754,6 +780,308 @@ class DynamoDBStore:
         page_items = found[:limit]
         cursor = encode_cursor(page_items[-1]["gsi1sk"]) if more and page_items else None
         return TaskPage([Task.model_validate(i) for i in page_items], cursor)
+
+    # -- follow-up: claims, outbound sends, volunteers' phones (issue 3) --------------------
+    def _task_pk(self, status: TaskStatus, task_id: str) -> str:
+        return f"TASKS#{status.value}#{self.shard_of(task_id)}"
+
+    def _update(self, key: dict[str, Any], expression: str, condition: str, values: dict[str, Any],  # noqa: PLR0917
+                names: dict[str, str] | None = None, returns: str = "NONE") -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": serialize(values),
+            "ReturnValues": returns,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        return self._db.update_item(**kwargs)  # type: ignore[no-any-return]
+
+    def claim_task(self, task_id: str, user_id: str, now: datetime, lease_until: datetime) -> Task:
+        try:
+            out = self._update(
+                task_key(task_id),
+                "SET #s = :claimed, claimed_by = :me, lease_until = :lease, gsi1pk = :pk",
+                "attribute_exists(pk) AND (#s = :open OR (#s = :claimed AND (claimed_by = :me OR lease_until < :now)))",
+                {":claimed": TaskStatus.CLAIMED.value, ":open": TaskStatus.OPEN.value, ":me": user_id,
+                 ":lease": iso(lease_until), ":now": iso(now), ":pk": self._task_pk(TaskStatus.CLAIMED, task_id)},
+                {"#s": "status"},
+                returns="ALL_NEW",
+            )  # fmt: skip
+        except ClientError as exc:
+            raise _task_state(exc) from None
+        return Task.model_validate(deserialize(out["Attributes"]))
+
+    def release_task(self, task_id: str, holder: str | None) -> Task:
+        condition = "#s = :claimed" + (" AND claimed_by = :me" if holder else "")
+        values = {":claimed": TaskStatus.CLAIMED.value, ":open": TaskStatus.OPEN.value,
+                  ":pk": self._task_pk(TaskStatus.OPEN, task_id)}  # fmt: skip
+        if holder:
+            values[":me"] = holder
+        try:
+            out = self._update(
+                task_key(task_id),
+                "SET #s = :open, gsi1pk = :pk REMOVE claimed_by, lease_until",
+                condition, values, {"#s": "status"}, returns="ALL_NEW",
+            )  # fmt: skip
+        except ClientError as exc:
+            state = _task_state(exc)
+            if state.task is not None and state.task.status is TaskStatus.OPEN:
+                return state.task  # already open: releasing again changes nothing
+            raise state from None
+        return Task.model_validate(deserialize(out["Attributes"]))
+
+    def complete_task(self, task_id: str, holder: str | None, outcome: str, now: datetime) -> Task:
+        for _ in range(3):
+            task = self.get_task(task_id)
+            if task is None:
+                raise TaskStateError(None)
+            if task.status is TaskStatus.DONE:
+                return task
+            if holder is not None and (task.status is not TaskStatus.CLAIMED or task.claimed_by != holder):
+                raise TaskStateError(task)
+            person = self.get_person(task.person_id)
+            condition = "#s = :seen"
+            values: dict[str, Any] = {":done": TaskStatus.DONE.value, ":seen": task.status.value,
+                                      ":outcome": outcome, ":now": iso(now),
+                                      ":pk": self._task_pk(TaskStatus.DONE, task_id)}  # fmt: skip
+            if holder is not None:
+                condition += " AND claimed_by = :me"
+                values[":me"] = holder
+            items: list[dict[str, Any]] = [{"Update": {
+                "TableName": self._table,
+                "Key": task_key(task_id),
+                "UpdateExpression": "SET #s = :done, outcome = :outcome, done_at = :now, gsi1pk = :pk "
+                "REMOVE lease_until",
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": serialize(values),
+            }}]  # fmt: skip
+            if person is not None and person.open_task_id == task_id:
+                # The next message from the person opens a new task (and gets a new acknowledgement).
+                items.append({"Update": {
+                    "TableName": self._table,
+                    "Key": person_key(person.id),
+                    "UpdateExpression": "REMOVE open_task_id",
+                    "ConditionExpression": "open_task_id = :task",
+                    "ExpressionAttributeValues": serialize({":task": task_id}),
+                }})  # fmt: skip
+                for ref in person.identities:
+                    kind, _, address = ref.partition(":")
+                    items.append({"Update": {
+                        "TableName": self._table,
+                        "Key": identity_key(kind, address),
+                        "UpdateExpression": "REMOVE open_task_id",
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }})  # fmt: skip
+            try:
+                self._db.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in _RETRYABLE_TRANSACTION:
+                    raise
+                continue  # the task, the person or an identity moved meanwhile: look again
+            return task.model_copy(update={"status": TaskStatus.DONE, "outcome": outcome, "done_at": now,
+                                           "lease_until": None})  # fmt: skip
+        raise InFlightError()
+
+    def _query_index(self, index: str, condition: str, values: dict[str, Any],
+                     filter_expression: str | None = None) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": serialize(values),
+        }
+        if filter_expression:
+            kwargs["FilterExpression"] = filter_expression
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._db.query(**kwargs)
+            found += [deserialize(i) for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def expire_leases(self, now: datetime) -> list[Task]:
+        """Claimed tasks are few (a handful per volunteer at work), so each shard's claimed
+        partition is read whole and filtered on the lease: a query, never a scan."""
+        reopened: list[Task] = []
+        for shard in range(self._shards):
+            items = self._query_index(
+                "gsi1", "gsi1pk = :pk", {":pk": f"TASKS#{TaskStatus.CLAIMED.value}#{shard}", ":now": iso(now)},
+                "lease_until < :now",
+            )
+            for item in items:
+                task = Task.model_validate(item)
+                try:
+                    out = self._update(
+                        task_key(task.id),
+                        "SET #s = :open, gsi1pk = :pk REMOVE claimed_by, lease_until",
+                        "#s = :claimed AND lease_until < :now",
+                        {":open": TaskStatus.OPEN.value, ":claimed": TaskStatus.CLAIMED.value, ":now": iso(now),
+                         ":pk": self._task_pk(TaskStatus.OPEN, task.id)},
+                        {"#s": "status"}, returns="ALL_NEW",
+                    )  # fmt: skip
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                        continue  # renewed or done meanwhile
+                    raise
+                reopened.append(Task.model_validate(deserialize(out["Attributes"])))
+        return reopened
+
+    def overdue_tasks(self, now: datetime, below_priority: int, due_before: datetime) -> list[Task]:
+        found: list[Task] = []
+        for shard in range(self._shards):
+            items = self._query_index(
+                "gsi1", "gsi1pk = :pk AND gsi1sk < :due",
+                {":pk": f"TASKS#{TaskStatus.OPEN.value}#{shard}", ":due": iso(due_before), ":p": below_priority},
+                "priority < :p",
+            )
+            found += [Task.model_validate(i) for i in items]
+        return sorted(found, key=lambda t: (iso(t.due_at), t.id))
+
+    def raise_priority(self, task_id: str, priority: int) -> bool:
+        try:
+            self._update(task_key(task_id), "SET priority = :p", "attribute_exists(pk) AND priority < :p",
+                         {":p": priority})  # fmt: skip
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def begin_send(self, ref: MessageRef, now: datetime, lease_until: datetime) -> SendStart:
+        """One conditional write that also returns the message: no read before sending."""
+        try:
+            out = self._update(
+                message_key(ref),
+                "SET #s = :sending, status_rank = :rank, sending_until = :lease",
+                "(#s = :queued OR (#s = :sending AND sending_until < :now)) "
+                "AND (attribute_not_exists(send_after) OR send_after <= :now)",
+                {":sending": MessageStatus.SENDING.value, ":queued": MessageStatus.QUEUED.value,
+                 ":rank": STATUS_RANK[MessageStatus.SENDING], ":lease": iso(lease_until), ":now": iso(now)},
+                {"#s": "status"}, returns="ALL_NEW",
+            )  # fmt: skip
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            old: Any = exc.response.get("Item")  # type: ignore[typeddict-item]
+            return SendStart(False, Message.model_validate(deserialize(old)) if old else None)
+        return SendStart(True, Message.model_validate(deserialize(out["Attributes"])))
+
+    def mark_sent(self, ref: MessageRef, channel: Channel, provider_id: str, now: datetime) -> None:
+        sent = MessageStatus.SENT
+        pointer = {"type": "pointer", "person_id": ref.person_id, "message_id": ref.message_id,
+                   "created_at": iso(ref.created_at)}  # fmt: skip
+        update = {
+            "TableName": self._table,
+            "Key": message_key(ref),
+            "UpdateExpression": "SET #s = :sent, status_rank = :rank, provider_id = :pid, sent_at = :now "
+            "REMOVE sending_until",
+            "ConditionExpression": "attribute_exists(pk) AND status_rank < :rank",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": serialize({":sent": sent.value, ":rank": STATUS_RANK[sent],
+                                                    ":pid": provider_id, ":now": iso(now)}),
+        }  # fmt: skip
+        items = [{"Update": update}, {"Put": self._put(provider_key(channel, provider_id), pointer)}]
+        try:
+            self._db.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            # A status callback got there first (sent/delivered): keep its status, add the id.
+            self._db.update_item(
+                TableName=self._table, Key=message_key(ref), UpdateExpression="SET provider_id = :pid",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=serialize({":pid": provider_id}),
+            )  # fmt: skip
+            self._db.put_item(**self._put(provider_key(channel, provider_id), pointer))
+
+    def mark_failed(self, ref: MessageRef, code: str | None, reason: str) -> None:
+        failed = MessageStatus.FAILED
+        values: dict[str, Any] = {":failed": failed.value, ":rank": STATUS_RANK[failed],
+                                  ":sent": STATUS_RANK[MessageStatus.SENT], ":reason": reason}  # fmt: skip
+        sets = "SET #s = :failed, status_rank = :rank, error_reason = :reason"
+        if code:
+            sets += ", error_code = :code"
+            values[":code"] = code
+        try:
+            self._update(message_key(ref), sets + " REMOVE sending_until",
+                         "attribute_exists(pk) AND status_rank < :sent", values, {"#s": "status"})  # fmt: skip
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def retry_later(self, ref: MessageRef, reason: str) -> None:
+        try:
+            self._update(
+                message_key(ref),
+                "SET #s = :queued, status_rank = :rank, last_error = :reason REMOVE sending_until ADD attempts :one",
+                "#s = :sending",
+                {":queued": MessageStatus.QUEUED.value, ":rank": STATUS_RANK[MessageStatus.QUEUED],
+                 ":sending": MessageStatus.SENDING.value, ":reason": reason, ":one": 1},
+                {"#s": "status"},
+            )  # fmt: skip
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _staff_item(self, staff: StaffPhone) -> dict[str, Any]:
+        item: dict[str, Any] = {"type": "staffphone", **_attrs(staff),
+                                "gsi2pk": f"STAFF#{staff.role.value}", "gsi2sk": staff.user_id}  # fmt: skip
+        item["gsi1sk"] = f"{iso(staff.last_offered_at) if staff.last_offered_at else '0'}#{staff.phone}"
+        if staff.on_shift:
+            item["gsi1pk"] = SHIFT_ON
+        return item
+
+    def put_staff_phone(self, staff: StaffPhone) -> None:
+        self._db.put_item(**self._put(staff_key(staff.phone), self._staff_item(staff)))
+
+    def find_staff_phone(self, phone: str) -> StaffPhone | None:
+        item = self._get(staff_key(phone))
+        return StaffPhone.model_validate(item) if item else None
+
+    def set_shift(self, phone: str, on: bool) -> StaffPhone | None:
+        expression = "SET on_shift = :on, gsi1pk = :shift" if on else "SET on_shift = :on REMOVE gsi1pk"
+        values: dict[str, Any] = {":on": on}
+        if on:
+            values[":shift"] = SHIFT_ON
+        try:
+            out = self._update(staff_key(phone), expression, "attribute_exists(pk)", values, returns="ALL_NEW")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return StaffPhone.model_validate(deserialize(out["Attributes"]))
+
+    def on_shift(self) -> list[StaffPhone]:
+        items = self._query_index("gsi1", "gsi1pk = :pk", {":pk": SHIFT_ON})
+        return [StaffPhone.model_validate(i) for i in items]
+
+    def staff_with_role(self, role: Role) -> list[StaffPhone]:
+        items = self._query_index("gsi2", "gsi2pk = :pk", {":pk": f"STAFF#{role.value}"})
+        return [StaffPhone.model_validate(i) for i in items]
+
+    def set_current_task(self, phone: str, task_id: str | None, now: datetime) -> None:
+        values: dict[str, Any] = {}
+        expression = "REMOVE current_task_id"
+        if task_id is not None:
+            # Offering moves them to the back of the on-shift line (round robin).
+            expression = "SET current_task_id = :task, last_offered_at = :now, gsi1sk = :sk"
+            values = {":task": task_id, ":now": iso(now), ":sk": f"{iso(now)}#{phone}"}
+        condition = "attribute_exists(pk)"
+        kwargs: dict[str, Any] = {"TableName": self._table, "Key": staff_key(phone),
+                                  "UpdateExpression": expression, "ConditionExpression": condition}  # fmt: skip
+        if values:
+            kwargs["ExpressionAttributeValues"] = serialize(values)
+        try:
+            self._db.update_item(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import Answer, InboundPlan
 from chalicelib.domain.model import (
     STATUS_RANK,
@@ -23,6 +24,7 @@ from chalicelib.domain.model import (
     Message,
     MessageStatus,
     Person,
+    Role,
     SubscriptionStatus,
     Task,
     TaskStatus,
@@ -39,8 +41,10 @@ from chalicelib.services.ports import (
     MessageRef,
     PersonNotFoundError,
     PersonRow,
+    SendStart,
     StalePlanError,
     TaskPage,
+    TaskStateError,
 )
 
 
@@ -62,6 +66,10 @@ class InMemoryStore:
         self.deletions: dict[str, dict[str, str]] = {}
         self.stats: dict[str, Any] | None = None
         self.export_jobs: dict[str, ExportJob] = {}
+        # follow-up (issue 3)
+        self.send_leases: dict[str, datetime] = {}
+        self.send_attempts: dict[str, int] = {}
+        self.staff: dict[str, StaffPhone] = {}
 
     # -- inbound -------------------------------------------------------------------------
     def find_identity(self, kind: str, address: str) -> Identity | None:
@@ -366,6 +374,160 @@ class InMemoryStore:
         cursor = encode_cursor(f"{iso(page[-1].due_at)}#{page[-1].id}") if more and page else None
         return TaskPage([t.model_copy(deep=True) for t in page], cursor)
 
+    # -- follow-up: claims, outbound sends, volunteers' phones (issue 3) --------------------
+    def claim_task(self, task_id: str, user_id: str, now: datetime, lease_until: datetime) -> Task:
+        with self._lock:
+            task = self.tasks.get(task_id)
+            if task is None or not _claimable(task, user_id, now):
+                raise TaskStateError(task.model_copy(deep=True) if task else None)
+            task.status = TaskStatus.CLAIMED
+            task.claimed_by = user_id
+            task.lease_until = lease_until
+            return task.model_copy(deep=True)
+
+    def release_task(self, task_id: str, holder: str | None) -> Task:
+        with self._lock:
+            task = self.tasks.get(task_id)
+            if task is None or task.status is TaskStatus.DONE:
+                raise TaskStateError(task.model_copy(deep=True) if task else None)
+            if task.status is TaskStatus.CLAIMED:
+                if holder is not None and task.claimed_by != holder:
+                    raise TaskStateError(task.model_copy(deep=True))
+                _reopen(task)
+            return task.model_copy(deep=True)
+
+    def complete_task(self, task_id: str, holder: str | None, outcome: str, now: datetime) -> Task:
+        with self._lock:
+            task = self.tasks.get(task_id)
+            if task is None:
+                raise TaskStateError(None)
+            if task.status is TaskStatus.DONE:
+                return task.model_copy(deep=True)
+            if holder is not None and (task.status is not TaskStatus.CLAIMED or task.claimed_by != holder):
+                raise TaskStateError(task.model_copy(deep=True))
+            task.status = TaskStatus.DONE
+            task.outcome = outcome
+            task.done_at = now
+            task.lease_until = None
+            person = self.people.get(task.person_id)
+            if person is not None and person.open_task_id == task_id:
+                person.open_task_id = None
+                for ref in person.identities:
+                    kind, _, address = ref.partition(":")
+                    identity = self.identities.get((kind, address))
+                    if identity is not None:
+                        identity.open_task_id = None
+            return task.model_copy(deep=True)
+
+    def expire_leases(self, now: datetime) -> list[Task]:
+        with self._lock:
+            expired = [
+                t for t in self.tasks.values()
+                if t.status is TaskStatus.CLAIMED and t.lease_until is not None and t.lease_until < now
+            ]  # fmt: skip
+            for task in expired:
+                _reopen(task)
+            return [t.model_copy(deep=True) for t in expired]
+
+    def overdue_tasks(self, now: datetime, below_priority: int, due_before: datetime) -> list[Task]:
+        with self._lock:
+            found = [
+                t for t in self.tasks.values()
+                if t.status is TaskStatus.OPEN and t.due_at < due_before and t.priority < below_priority
+            ]  # fmt: skip
+            return [t.model_copy(deep=True) for t in sorted(found, key=lambda t: (iso(t.due_at), t.id))]
+
+    def raise_priority(self, task_id: str, priority: int) -> bool:
+        with self._lock:
+            task = self.tasks.get(task_id)
+            if task is None or task.priority >= priority:
+                return False
+            task.priority = priority
+            return True
+
+    def _stored(self, ref: MessageRef) -> Message | None:
+        return self.messages.get(ref.person_id, {}).get((iso(ref.created_at), ref.message_id))
+
+    def begin_send(self, ref: MessageRef, now: datetime, lease_until: datetime) -> SendStart:
+        with self._lock:
+            found = self._stored(ref)
+            if found is None:
+                return SendStart(False, None)
+            lease = self.send_leases.get(ref.message_id)
+            expired = found.status is MessageStatus.SENDING and lease is not None and lease < now
+            early = found.send_after is not None and found.send_after > now
+            if (found.status is not MessageStatus.QUEUED and not expired) or early:
+                return SendStart(False, found.model_copy(deep=True))
+            found.status = MessageStatus.SENDING
+            self.send_leases[ref.message_id] = lease_until
+            return SendStart(True, found.model_copy(deep=True))
+
+    def mark_sent(self, ref: MessageRef, channel: Channel, provider_id: str, now: datetime) -> None:
+        with self._lock:
+            found = self._stored(ref)
+            if found is None:
+                return
+            found.provider_id = provider_id
+            if STATUS_RANK[found.status] < STATUS_RANK[MessageStatus.SENT]:
+                found.status = MessageStatus.SENT
+            self.send_leases.pop(ref.message_id, None)
+            self.pointers[(channel.value, provider_id)] = ref
+
+    def mark_failed(self, ref: MessageRef, code: str | None, reason: str) -> None:
+        with self._lock:
+            found = self._stored(ref)
+            if found is None or STATUS_RANK[found.status] >= STATUS_RANK[MessageStatus.SENT]:
+                return
+            found.status = MessageStatus.FAILED
+            found.error_code = code
+            found.error_reason = reason
+            self.send_leases.pop(ref.message_id, None)
+
+    def retry_later(self, ref: MessageRef, reason: str) -> None:
+        with self._lock:
+            found = self._stored(ref)
+            if found is None or found.status is not MessageStatus.SENDING:
+                return
+            found.status = MessageStatus.QUEUED
+            self.send_attempts[ref.message_id] = self.send_attempts.get(ref.message_id, 0) + 1
+            self.send_leases.pop(ref.message_id, None)
+
+    def put_staff_phone(self, staff: StaffPhone) -> None:
+        with self._lock:
+            self.staff[staff.phone] = staff.model_copy(deep=True)
+
+    def find_staff_phone(self, phone: str) -> StaffPhone | None:
+        with self._lock:
+            found = self.staff.get(phone)
+            return found.model_copy(deep=True) if found else None
+
+    def set_shift(self, phone: str, on: bool) -> StaffPhone | None:
+        with self._lock:
+            found = self.staff.get(phone)
+            if found is None:
+                return None
+            found.on_shift = on
+            return found.model_copy(deep=True)
+
+    def on_shift(self) -> list[StaffPhone]:
+        with self._lock:
+            found = [s for s in self.staff.values() if s.on_shift]
+            found.sort(key=lambda s: (iso(s.last_offered_at) if s.last_offered_at else "", s.user_id))
+            return [s.model_copy(deep=True) for s in found]
+
+    def staff_with_role(self, role: Role) -> list[StaffPhone]:
+        with self._lock:
+            return [s.model_copy(deep=True) for s in self.staff.values() if s.role is role]
+
+    def set_current_task(self, phone: str, task_id: str | None, now: datetime) -> None:
+        with self._lock:
+            found = self.staff.get(phone)
+            if found is None:
+                return
+            found.current_task_id = task_id
+            if task_id is not None:
+                found.last_offered_at = now
+
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None:
         with self._lock:
@@ -402,15 +564,34 @@ class InMemoryStore:
         return self.saved_replies
 
 
+# -- follow-up (issue 3) -------------------------------------------------------------------
+def _claimable(task: Task, user_id: str, now: datetime) -> bool:
+    if task.status is TaskStatus.OPEN:
+        return True
+    if task.status is TaskStatus.CLAIMED:
+        return task.claimed_by == user_id or (task.lease_until is not None and task.lease_until < now)
+    return False
+
+
+def _reopen(task: Task) -> None:
+    task.status = TaskStatus.OPEN
+    task.claimed_by = None
+    task.lease_until = None
+
+
 @dataclass
 class InMemoryQueue:
     """The outbound queue as a list; ``sent`` keeps everything ever enqueued."""
 
     items: list[tuple[MessageRef, int]] = field(default_factory=list)
+    retries: list[tuple[str, int]] = field(default_factory=list)
 
     def enqueue(self, ref: MessageRef, delay_seconds: int = 0) -> None:
         self.items.append((ref, delay_seconds))
 
+    # -- follow-up (issue 3) -------------------------------------------------------------
+    def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
+        self.retries.append((receipt_handle, delay_seconds))
 
 # -- people, stance, exports -----------------------------------------------------------------
 @dataclass

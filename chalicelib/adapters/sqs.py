@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.model import iso
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
 
 # SQS's own cap on DelaySeconds; longer waits (sending hours) are re-delayed by the worker.
 MAX_DELAY_SECONDS = 900
+MAX_VISIBILITY_SECONDS = 12 * 60 * 60
 
 
 def encode_ref(ref: MessageRef) -> str:
@@ -39,3 +41,25 @@ class SQSOutboundQueue:
             MessageBody=encode_ref(ref),
             DelaySeconds=max(0, min(delay_seconds, MAX_DELAY_SECONDS)),
         )
+
+    # -- follow-up (issue 3) -------------------------------------------------------------
+    def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
+        """Backoff: the failed message reappears after ``delay_seconds`` (visibility timeout)."""
+        self._sqs.change_message_visibility(
+            QueueUrl=self.url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=max(0, min(delay_seconds, MAX_VISIBILITY_SECONDS)),
+        )
+
+
+def decode_ref(body: str) -> MessageRef:
+    """The reverse of :func:`encode_ref`; raises ValueError for a body that is not one."""
+    try:
+        data = json.loads(body)
+        return MessageRef(
+            str(data["person_id"]),
+            str(data["message_id"]),
+            datetime.fromisoformat(str(data["created_at"]).replace("Z", "+00:00")),
+        )
+    except (TypeError, KeyError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a message reference: {exc}") from None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
+from pydantic import BaseModel, Field
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, query_param
+from chalicelib.api.requests import current_user, json_body, query_param
 from chalicelib.bootstrap import get_container
+from chalicelib.domain.followup import MAX_REPLY_LENGTH, Outcome
 from chalicelib.domain.model import Task, TaskStatus
-from chalicelib.services import tasks
+from chalicelib.services import followup, tasks
 from chalicelib.services.errors import BadRequestError
 
 bp = Blueprint(__name__)
@@ -36,3 +38,45 @@ def list_tasks() -> dict[str, Any]:
         raise BadRequestError("status must be one of open, claimed, done") from None
     page = tasks.list_tasks(get_container().store, status, query_param(request, "next"))
     return {"tasks": [task_view(t) for t in page.tasks], "next": page.next}
+
+
+# -- follow-up: claim, release, reply, done (issue 3) -------------------------------------
+class ReplyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
+
+
+class DoneBody(BaseModel):
+    outcome: Outcome = Outcome.ANSWERED
+
+
+@bp.route("/api/tasks/{task_id}/claim", methods=["POST"])
+@http_errors
+def claim_task(task_id: str) -> dict[str, Any]:
+    user = current_user(bp.current_request)
+    return task_view(followup.claim(get_container(), task_id, user))
+
+
+@bp.route("/api/tasks/{task_id}/release", methods=["POST"])
+@http_errors
+def release_task(task_id: str) -> dict[str, Any]:
+    user = current_user(bp.current_request)
+    return task_view(followup.release(get_container(), task_id, user))
+
+
+@bp.route("/api/tasks/{task_id}/reply", methods=["POST"])
+@http_errors
+def reply_to_task(task_id: str) -> Response:
+    request = bp.current_request
+    user = current_user(request)
+    body = json_body(request, ReplyBody)
+    message = followup.reply(get_container(), task_id, user, body.text)
+    return Response(body={"message_id": message.id, "status": message.status.value}, status_code=202)
+
+
+@bp.route("/api/tasks/{task_id}/done", methods=["POST"])
+@http_errors
+def complete_task(task_id: str) -> dict[str, Any]:
+    request = bp.current_request
+    user = current_user(request)
+    body = json_body(request, DoneBody)
+    return task_view(followup.complete(get_container(), task_id, user, body.outcome))

@@ -152,6 +152,8 @@ class Message(Model):
     kind: str = "message"  # message | acknowledgement | help | reply | relay | keyword
     sent_by: str | None = None  # user id for volunteer replies
     meta: dict[str, str] = Field(default_factory=dict)  # provider extras (geo fields, ...)
+    # follow-up (issue 3): not before this moment (the recipient's sending hours).
+    send_after: datetime | None = None
 
 
 class Task(Model):

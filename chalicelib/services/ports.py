@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import Answer, InboundPlan
 from chalicelib.domain.model import (
     Channel,
@@ -19,6 +20,7 @@ from chalicelib.domain.model import (
     MessageStatus,
     Model,
     Person,
+    Role,
     SubscriptionStatus,
     Task,
     TaskStatus,
@@ -78,6 +80,19 @@ class ExportJob(Model):
     bytes: int = 0
     key: str | None = None  # object key in the exports bucket
     error: str | None = None
+# -- follow-up (issue 3) -------------------------------------------------------------------
+class TaskStateError(Exception):
+    """A task write's condition failed: ``task`` is what is stored (None: no such task)."""
+
+    def __init__(self, task: Task | None) -> None:
+        super().__init__("task not in the expected state")
+        self.task = task
+
+
+@dataclass(frozen=True)
+class SendStart:
+    started: bool
+    message: Message | None  # None: no such message
 
 
 @dataclass(frozen=True)
@@ -200,6 +215,65 @@ class Store(Protocol):
     def list_tasks(self, status: TaskStatus, limit: int, after: str | None) -> TaskPage:
         """Tasks with a status, oldest due first; ``after`` is the previous page's ``next``."""
 
+    # -- follow-up: claims, outbound sends, volunteers' phones (issue 3) --------------------
+    def claim_task(self, task_id: str, user_id: str, now: datetime, lease_until: datetime) -> Task:
+        """One conditional write: open, or already held by ``user_id``, or its lease expired.
+
+        Raises TaskStateError (task None when unknown) when someone else holds it or it is done.
+        """
+
+    def release_task(self, task_id: str, holder: str | None) -> Task:
+        """Back to open. ``holder`` None (an organizer) releases anyone's claim; releasing an
+        open task is a no-op. Raises TaskStateError for unknown, done or another's tasks."""
+
+    def complete_task(self, task_id: str, holder: str | None, outcome: str, now: datetime) -> Task:
+        """Done, and in the same transaction the person's open task and every identity's
+        mirror are cleared so the person's next message opens a new task. ``holder`` None
+        (an organizer) completes any task. Completing a done task returns it unchanged."""
+
+    def expire_leases(self, now: datetime) -> list[Task]:
+        """Claimed tasks whose lease ended go back to open; returns them."""
+
+    def overdue_tasks(self, now: datetime, below_priority: int, due_before: datetime) -> list[Task]:
+        """Open tasks due before ``due_before`` whose priority is below ``below_priority``."""
+
+    def raise_priority(self, task_id: str, priority: int) -> bool:
+        """Set the priority if it is higher than the stored one (True when it moved)."""
+
+    def put_message(self, message: Message) -> None:
+        """Store a new message (outbound ones before they are queued)."""
+
+    def begin_send(self, ref: MessageRef, now: datetime, lease_until: datetime) -> SendStart:
+        """queued (or sending with an expired lease) -> sending, in one conditional write.
+
+        Not started when the message was sent, failed, is being sent by another worker, or
+        its ``send_after`` (sending hours) is still ahead; ``message`` is then what is stored.
+        """
+
+    def mark_sent(self, ref: MessageRef, channel: Channel, provider_id: str, now: datetime) -> None:
+        """sending -> sent with the provider's id, linked for status callbacks (one write)."""
+
+    def mark_failed(self, ref: MessageRef, code: str | None, reason: str) -> None:
+        """Failed for good, with the reason shown in the conversation."""
+
+    def retry_later(self, ref: MessageRef, reason: str) -> None:
+        """sending -> queued after a transient error, so a redelivery may try again."""
+
+    def put_staff_phone(self, staff: StaffPhone) -> None:
+        """Register a user's own phone (its texts are commands, never constituent messages)."""
+
+    def find_staff_phone(self, phone: str) -> StaffPhone | None: ...
+
+    def set_shift(self, phone: str, on: bool) -> StaffPhone | None: ...
+
+    def on_shift(self) -> list[StaffPhone]:
+        """Staff on shift, the longest without an offer first."""
+
+    def staff_with_role(self, role: Role) -> list[StaffPhone]: ...
+
+    def set_current_task(self, phone: str, task_id: str | None, now: datetime) -> None:
+        """The task offered to a phone by text (None: nothing in hand)."""
+
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None: ...
 
@@ -221,11 +295,15 @@ class Store(Protocol):
 class SendError(Exception):
     """A provider refused a message. ``permanent`` errors are never retried."""
 
-    def __init__(self, reason: str, code: str | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self, reason: str, code: str | None = None, permanent: bool = False, recipient_opted_out: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.permanent = permanent
+        # follow-up (issue 3): the provider says the recipient opted out (Twilio 21610).
+        self.recipient_opted_out = recipient_opted_out
 
 
 class Sender(Protocol):
@@ -241,6 +319,9 @@ class OutboundQueue(Protocol):
     def enqueue(self, ref: MessageRef, delay_seconds: int = 0) -> None:
         """Hand a stored outbound message to the senders."""
 
+    # -- follow-up (issue 3) -------------------------------------------------------------
+    def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
+        """Let a received queue message reappear after ``delay_seconds`` (retry backoff)."""
 
 # -- people, stance, exports -----------------------------------------------------------------
 class BlobStore(Protocol):

@@ -1,0 +1,143 @@
+"""Use cases: volunteers claim, answer, release and close follow-up tasks.
+
+Claims are one conditional write with a lease; the store enforces who may do what, so two
+volunteers racing for one task get one winner and one 409.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalicelib.domain.channels import RULES, reply_window
+from chalicelib.domain.followup import MAX_REPLY_LENGTH, Outcome
+from chalicelib.domain.hours import is_immediate_answer
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.model import (
+    Direction,
+    Identity,
+    Message,
+    MessageStatus,
+    Role,
+    SubscriptionStatus,
+    Task,
+    TaskStatus,
+    User,
+    identity_kind,
+)
+from chalicelib.services.errors import ConflictError, NotFoundError, UnprocessableError
+from chalicelib.services.outbound import Deps, hold_until, queue_message
+from chalicelib.services.ports import InFlightError, TaskStateError
+
+
+def _holder(user: User) -> str | None:
+    """Organizers may release or close anyone's task; volunteers only their own."""
+    return None if user.role.allows(Role.ORGANIZER) else user.id
+
+
+def _refused(err: TaskStateError, action: str) -> Exception:
+    task = err.task
+    if task is None:
+        return NotFoundError("no such task")
+    if task.status is TaskStatus.DONE:
+        return ConflictError(f"cannot {action}: the task is done")
+    if task.status is TaskStatus.CLAIMED:
+        return ConflictError(f"cannot {action}: another volunteer holds this task")
+    return ConflictError(f"cannot {action}: claim the task first")
+
+
+def claim(deps: Deps, task_id: str, user: User) -> Task:
+    now = deps.clock()
+    lease = now + timedelta(minutes=deps.settings.task_lease_minutes)
+    try:
+        return deps.store.claim_task(task_id, user.id, now, lease)
+    except TaskStateError as err:
+        raise _refused(err, "claim") from None
+
+
+def release(deps: Deps, task_id: str, user: User) -> Task:
+    try:
+        return deps.store.release_task(task_id, _holder(user))
+    except TaskStateError as err:
+        raise _refused(err, "release") from None
+
+
+def complete(deps: Deps, task_id: str, user: User, outcome: Outcome = Outcome.ANSWERED) -> Task:
+    try:
+        return deps.store.complete_task(task_id, _holder(user), outcome.value, deps.clock())
+    except TaskStateError as err:
+        raise _refused(err, "close") from None
+    except InFlightError:
+        raise ConflictError("the task is changing right now; try again") from None
+
+
+def held_task(deps: Deps, task_id: str, user: User) -> Task:
+    task = deps.store.get_task(task_id)
+    if task is None:
+        raise NotFoundError("no such task")
+    if task.status is not TaskStatus.CLAIMED or task.claimed_by != user.id:
+        raise _refused(TaskStateError(task), "reply")
+    return task
+
+
+def reply(deps: Deps, task_id: str, user: User, text: str) -> Message:
+    """The holder answers on the channel the person wrote from; queued, sent by the worker."""
+    return answer(deps, held_task(deps, task_id, user), user, text)
+
+
+def answer(deps: Deps, task: Task, user: User, text: str, via: str = "inbox") -> Message:
+    text = text.strip()
+    if not 1 <= len(text) <= MAX_REPLY_LENGTH:
+        raise UnprocessableError(f"text must be 1 to {MAX_REPLY_LENGTH} characters")
+    store, now = deps.store, deps.clock()
+    person = store.get_person(task.person_id)
+    if person is None:
+        raise NotFoundError("the person behind this task was deleted")
+    channel = RULES[task.channel].reply_channel
+    identity = _reply_identity(deps, person.identities, identity_kind(channel), channel.value)
+    if identity is None:
+        raise UnprocessableError(f"the person has no {channel.value} address to answer on")
+    if identity.status_of(channel) is SubscriptionStatus.OPTED_OUT:
+        raise UnprocessableError(f"the person opted out of {channel.value}: they cannot be messaged there")
+    last = identity.last_inbound.get(channel.value)
+    window = reply_window(channel, last, now)
+    if not window.open:
+        raise UnprocessableError(
+            f"the {channel.value} reply window is closed: free-form replies are allowed only within "
+            f"{RULES[channel].tagged_window or RULES[channel].reply_window} of the person's last message"
+        )
+    meta = {"via": via}
+    if window.tagged:
+        meta["tag"] = "HUMAN_AGENT"
+    # An answer within minutes of the person's message goes now; a later one waits for daytime.
+    send_after = None
+    if not is_immediate_answer(now, person.last_contact_at):
+        send_after = hold_until(deps.settings, now, identity.address, person.zip)
+    message = Message(
+        id=new_id(),
+        person_id=person.id,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        text=text,
+        status=MessageStatus.QUEUED,
+        created_at=now,
+        address=identity.address,
+        task_id=task.id,
+        kind="reply",
+        sent_by=user.id,
+        meta=meta,
+        send_after=send_after,
+    )
+    return queue_message(deps, message)
+
+
+def _reply_identity(deps: Deps, refs: list[str], kind: str, channel: str) -> Identity | None:
+    """The person's address of that kind they wrote from last (usually there is one)."""
+    found = [
+        identity
+        for ref in refs
+        if ref.startswith(f"{kind}:")
+        and (identity := deps.store.find_identity(kind, ref.partition(":")[2])) is not None
+    ]
+    if not found:
+        return None
+    return max(found, key=lambda i: i.last_inbound.get(channel) or i.created_at)

@@ -1,0 +1,145 @@
+"""Use cases: every outbound message is stored, queued, and sent exactly once.
+
+:func:`queue_message` stores a message and hands it to the queue (delayed to the
+recipient's sending hours when it is not an immediate answer). :func:`deliver` is what the
+queue worker runs for each queue message: a conditional ``queued -> sending`` write keyed
+on our message id makes redeliveries harmless, transient provider errors are retried by the
+queue with backoff, permanent ones fail the message at once with the reason.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from chalicelib.domain.hours import SendingHours, next_send_time, zone_for
+from chalicelib.domain.model import Channel, Message, MessageStatus, SubscriptionStatus, identity_kind
+from chalicelib.services.ports import Clock, MessageRef, OutboundQueue, Sender, SendError, Store
+from chalicelib.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# SQS caps DelaySeconds at 15 minutes; longer waits are re-delayed by the worker.
+MAX_QUEUE_DELAY = 900
+
+
+class Deps(Protocol):
+    """What these use cases need; the composition root's Container provides it."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def queue(self) -> OutboundQueue: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def senders(self) -> dict[Channel, Sender]: ...
+
+
+class Delivery(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    DELAYED = "delayed"  # outside the recipient's sending hours: queued again for later
+    SKIPPED = "skipped"  # already sent or failed, or another worker is sending it
+    MISSING = "missing"  # no such message (e.g. the person was deleted on request)
+
+
+class RetryLaterError(Exception):
+    """A transient provider error: the queue should offer the message again after ``delay``."""
+
+    def __init__(self, reason: str, delay_seconds: int) -> None:
+        super().__init__(reason)
+        self.delay_seconds = delay_seconds
+
+
+def ref_of(message: Message) -> MessageRef:
+    return MessageRef(message.person_id, message.id, message.created_at)
+
+
+def hold_until(settings: Settings, now: datetime, phone: str | None, zip_code: str | None) -> datetime | None:
+    """When a non-immediate message to this recipient may go out (None: now)."""
+    hours = SendingHours.parse(settings.sending_hours_start, settings.sending_hours_end)
+    at = next_send_time(now, zone_for(phone, zip_code, settings.default_timezone), hours)
+    return at if at > now else None
+
+
+def queue_message(deps: Deps, message: Message) -> Message:
+    """Store first, then queue: the queue body is only a reference to the stored message."""
+    deps.store.put_message(message)
+    deps.queue.enqueue(ref_of(message), _delay(message.send_after, deps.clock()))
+    return message
+
+
+def _delay(send_after: datetime | None, now: datetime) -> int:
+    if send_after is None or send_after <= now:
+        return 0
+    return min(MAX_QUEUE_DELAY, int((send_after - now).total_seconds()) + 1)
+
+
+def backoff_seconds(attempt: int) -> int:
+    """20 s, 40 s, 80 s, ... capped at 15 minutes."""
+    return int(min(MAX_QUEUE_DELAY, 10 * 2 ** max(1, attempt)))
+
+
+def deliver(deps: Deps, ref: MessageRef, attempt: int = 1) -> Delivery:
+    """Send one stored message. Raises RetryLaterError for transient errors.
+
+    ``attempt`` is the queue's receive count; at ``send_max_attempts`` a transient error
+    becomes final, so the message ends failed with its reason before the queue gives it
+    up to the dead-letter queue.
+    """
+    settings, store = deps.settings, deps.store
+    now = deps.clock()
+    start = store.begin_send(ref, now, now + timedelta(seconds=settings.send_lease_seconds))
+    message = start.message
+    if not start.started:
+        if message is None:
+            return Delivery.MISSING
+        if message.status is MessageStatus.QUEUED and message.send_after and message.send_after > now:
+            deps.queue.enqueue(ref, _delay(message.send_after, now))
+            return Delivery.DELAYED
+        return Delivery.SKIPPED
+    assert message is not None
+    if _opted_out(store, message):
+        # STOP arrived after this was queued (e.g. while it waited for sending hours).
+        store.mark_failed(ref, "opted_out", f"the recipient opted out of {message.channel.value} before it was sent")
+        return Delivery.FAILED
+    sender = deps.senders.get(message.channel)
+    if sender is None:
+        store.mark_failed(ref, "no_sender", f"no sender is configured for {message.channel.value}")
+        return Delivery.FAILED
+    try:
+        provider_id = sender.send(message)
+    except SendError as err:
+        if err.permanent or attempt >= settings.send_max_attempts:
+            reason = err.reason if err.permanent else f"gave up after {attempt} attempts: {err.reason}"
+            store.mark_failed(ref, err.code, reason)
+            if err.recipient_opted_out and message.address:
+                kind = identity_kind(message.channel)
+                store.set_subscription(kind, message.address, message.channel, SubscriptionStatus.OPTED_OUT)
+            log.warning("message %s failed: %s", message.id, reason)
+            return Delivery.FAILED
+        store.retry_later(ref, err.reason)
+        raise RetryLaterError(err.reason, backoff_seconds(attempt)) from None
+    store.mark_sent(ref, message.channel, provider_id, deps.clock())
+    return Delivery.SENT
+
+
+def _opted_out(store: Store, message: Message) -> bool:
+    """The one read a send costs: the recipient's identity, for a STOP that came meanwhile."""
+    if not message.address or message.person_id.startswith(STAFF_PREFIX):
+        return False
+    identity = store.find_identity(identity_kind(message.channel), message.address)
+    return identity is not None and identity.status_of(message.channel) is SubscriptionStatus.OPTED_OUT
+
+
+# Texts to volunteers' and organizers' own phones live in a conversation of their own.
+STAFF_PREFIX = "staff-"
+
+
+def staff_conversation(user_id: str) -> str:
+    return f"{STAFF_PREFIX}{user_id}"
