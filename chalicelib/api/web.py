@@ -19,6 +19,7 @@ from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import current_user
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.channels import RULES
+from chalicelib.domain.followup import Outcome
 from chalicelib.domain.stance import SUPPORT_LABELS, SUPPORT_TITLES, IssuePosition, StanceResponse
 
 bp = Blueprint(__name__)
@@ -56,12 +57,7 @@ SUPPORT_LEVELS = [
 ]
 RESPONSES = [{"key": r.value, "label": r.value.replace("_", " ").capitalize()} for r in StanceResponse]
 ISSUE_POSITIONS = [p.value for p in IssuePosition]
-OUTCOMES = [
-    {"key": "answered", "label": "Answered"},
-    {"key": "no_reply_needed", "label": "No reply needed"},
-    {"key": "wrong_number", "label": "Wrong number"},
-    {"key": "hostile", "label": "Hostile"},
-]
+OUTCOMES = [{"key": o.value, "label": o.value.replace("_", " ").capitalize()} for o in Outcome]
 
 
 @lru_cache(maxsize=32)

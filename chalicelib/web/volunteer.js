@@ -114,7 +114,8 @@ export function stanceEditor(config, person, onSaved) {
     const issues = Object.fromEntries(Object.entries(state.issues).filter(([, v]) => v));
     if (Object.keys(issues).length) body.issues = issues;
     try {
-      await api.stance(person.id, body);
+      const saved = await api.stance(person.id, body);
+      summary.textContent = `Current: ${stanceText(config, saved)}`;
       toast(note, 'ok');
       onSaved?.();
     } catch (err) {

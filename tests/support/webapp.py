@@ -23,11 +23,16 @@ SMS_PATH = "/webhooks/twilio/sms"
 @contextmanager
 def serve_app() -> Iterator[str]:
     from chalice.config import Config
-    from chalice.local import create_local_server
+    from chalice.local import CustomLocalChalice, LocalDevServer, create_local_server
 
     from app import app
 
-    server = create_local_server(app, Config.create(chalice_stage="dev", app_name="hearback"), "127.0.0.1", 0)
+    config = Config.create(chalice_stage="dev", app_name="hearback")
+    if isinstance(app, CustomLocalChalice):
+        # create_local_server re-parents the app's class; a second call would make a cycle.
+        server = LocalDevServer(app, config, "127.0.0.1", 0)
+    else:
+        server = create_local_server(app, config, "127.0.0.1", 0)
     port = server.server.server_address[1]
     thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
