@@ -39,11 +39,14 @@ export function optedOutChannels(person, messages) {
 }
 
 /** The provider's reply window on `channel`, derived from the person's last inbound message there. */
-export function replyWindow(config, channel, messages, now = new Date()) {
+export function replyWindow(config, channel, person, now = new Date()) {
   const rules = config.channels?.[channel];
   if (!rules || !rules.reply_window_hours) return { state: 'none' };
-  const inbound = messages.filter((m) => m.direction === 'inbound' && m.channel === channel);
-  const last = inbound.length ? parseTime(inbound[inbound.length - 1].created_at) : null;
+  // The identity's last inbound time is what the server checks; the thread is the fallback.
+  const stamps = (person.identities || []).map((i) => i?.last_inbound?.[channel]).filter(Boolean);
+  const inbound = (person.messages || []).filter((m) => m.direction === 'inbound' && m.channel === channel);
+  if (!stamps.length && inbound.length) stamps.push(inbound[inbound.length - 1].created_at);
+  const last = stamps.length ? new Date(Math.max(...stamps.map((t) => parseTime(t).getTime()))) : null;
   if (!last) return { state: 'closed', last: null };
   const closes = new Date(last.getTime() + rules.reply_window_hours * HOUR);
   if (now < closes) {
@@ -337,7 +340,7 @@ export function createInbox({ config, user }) {
     const isOrganizer = user.role === 'organizer';
     const blocked = optedOutChannels(person, messages);
     const optedOut = blocked.has(replyChannel) || blocked.has('*');
-    const window = replyWindow(config, replyChannel, messages);
+    const window = replyWindow(config, replyChannel, person);
     const notices = [];
     let disabledReason = null;
 
@@ -381,7 +384,9 @@ export function createInbox({ config, user }) {
 
     const threadBox = h('div', { class: 'thread-box', tabindex: '0', 'aria-label': 'Messages' }, thread(messages));
     const replyForm = buildReplyForm(replyChannel, disabledReason, draft);
-    const parts = [head, ...notices, threadBox, replyForm, stanceEditor(config, person, () => reloadThread())];
+    // On a phone the queue (and its h1) is hidden while a conversation is open.
+    const title = h('h1', { class: 'visually-hidden' }, `Conversation with ${personName(person)}`);
+    const parts = [title, head, ...notices, threadBox, replyForm, stanceEditor(config, person, () => reloadThread())];
     if (mineNow || (isOrganizer && task.status !== 'done')) parts.push(buildDoneForm());
     clear(pane).append(...parts);
     threadBox.scrollTop = threadBox.scrollHeight;
