@@ -5,7 +5,7 @@ This file is the table of contents; the routes live in ``chalicelib/api``.
 
 from chalice import Chalice
 
-from chalicelib.api import exports, people, stats, tasks, users, webhooks_twilio, workers
+from chalicelib.api import exports, people, schedules, shifts, stats, tasks, users, webhooks_twilio, workers
 
 app = Chalice(app_name="hearback")
 
@@ -14,6 +14,8 @@ app.register_blueprint(tasks.bp)
 app.register_blueprint(users.bp)
 # follow-up (issue 3)
 app.register_blueprint(workers.bp)
+app.register_blueprint(schedules.bp)
+app.register_blueprint(shifts.bp)
 # people, stance, exports
 app.register_blueprint(people.bp)
 app.register_blueprint(exports.bp)

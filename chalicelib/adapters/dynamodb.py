@@ -65,6 +65,7 @@ from chalicelib.services.ports import (
     MessageRef,
     PersonNotFoundError,
     PersonRow,
+    SenderLookup,
     SendStart,
     StalePlanError,
     TaskPage,
@@ -785,8 +786,15 @@ class DynamoDBStore:
     def _task_pk(self, status: TaskStatus, task_id: str) -> str:
         return f"TASKS#{status.value}#{self.shard_of(task_id)}"
 
-    def _update(self, key: dict[str, Any], expression: str, condition: str, values: dict[str, Any],  # noqa: PLR0917
-                names: dict[str, str] | None = None, returns: str = "NONE") -> dict[str, Any]:
+    def _update(  # noqa: PLR0917
+        self,
+        key: dict[str, Any],
+        expression: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+        returns: str = "NONE",
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "Key": key,
@@ -887,8 +895,9 @@ class DynamoDBStore:
                                            "lease_until": None})  # fmt: skip
         raise InFlightError()
 
-    def _query_index(self, index: str, condition: str, values: dict[str, Any],
-                     filter_expression: str | None = None) -> list[dict[str, Any]]:
+    def _query_index(
+        self, index: str, condition: str, values: dict[str, Any], filter_expression: str | None = None
+    ) -> list[dict[str, Any]]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
@@ -911,7 +920,9 @@ class DynamoDBStore:
         reopened: list[Task] = []
         for shard in range(self._shards):
             items = self._query_index(
-                "gsi1", "gsi1pk = :pk", {":pk": f"TASKS#{TaskStatus.CLAIMED.value}#{shard}", ":now": iso(now)},
+                "gsi1",
+                "gsi1pk = :pk",
+                {":pk": f"TASKS#{TaskStatus.CLAIMED.value}#{shard}", ":now": iso(now)},
                 "lease_until < :now",
             )
             for item in items:
@@ -936,7 +947,8 @@ class DynamoDBStore:
         found: list[Task] = []
         for shard in range(self._shards):
             items = self._query_index(
-                "gsi1", "gsi1pk = :pk AND gsi1sk < :due",
+                "gsi1",
+                "gsi1pk = :pk AND gsi1sk < :due",
                 {":pk": f"TASKS#{TaskStatus.OPEN.value}#{shard}", ":due": iso(due_before), ":p": below_priority},
                 "priority < :p",
             )
@@ -1070,7 +1082,7 @@ class DynamoDBStore:
         expression = "REMOVE current_task_id"
         if task_id is not None:
             # Offering moves them to the back of the on-shift line (round robin).
-            expression = "SET current_task_id = :task, last_offered_at = :now, gsi1sk = :sk"
+            expression = "SET current_task_id = :task, last_offered_at = :now, forwarded_at = :now, gsi1sk = :sk"
             values = {":task": task_id, ":now": iso(now), ":sk": f"{iso(now)}#{phone}"}
         condition = "attribute_exists(pk)"
         kwargs: dict[str, Any] = {"TableName": self._table, "Key": staff_key(phone),
@@ -1082,6 +1094,39 @@ class DynamoDBStore:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def find_sender(self, kind: str, address: str) -> SenderLookup:
+        """One BatchGetItem for both items: the SMS webhook's single read."""
+        wanted = {"Keys": [identity_key(kind, address), staff_key(address)], "ConsistentRead": True}
+        found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self._table: wanted}
+        while request:
+            out = self._db.batch_get_item(RequestItems=request)
+            found += [deserialize(i) for i in out["Responses"].get(self._table, [])]
+            request = dict(out.get("UnprocessedKeys") or {})
+        identity = next((i for i in found if i["sk"] == IDENT), None)
+        staff = next((i for i in found if i["sk"] == STAFF), None)
+        return SenderLookup(
+            Identity.model_validate(identity) if identity else None,
+            StaffPhone.model_validate(staff) if staff else None,
+        )
+
+    def mark_forwarded(self, phone: str, until: datetime) -> None:
+        try:
+            self._update(staff_key(phone), "SET forwarded_at = :at", "attribute_exists(pk)", {":at": iso(until)})
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
+        marker = {"type": "dedupe", "expires_at": int((now + self._dedupe_ttl).timestamp())}
+        try:
+            self._db.put_item(**self._put(_key(f"PROVIDER#{dedupe_key}", DEDUP), marker, "attribute_not_exists(pk)"))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None:

@@ -41,6 +41,7 @@ from chalicelib.services.ports import (
     MessageRef,
     PersonNotFoundError,
     PersonRow,
+    SenderLookup,
     SendStart,
     StalePlanError,
     TaskPage,
@@ -70,6 +71,7 @@ class InMemoryStore:
         self.send_leases: dict[str, datetime] = {}
         self.send_attempts: dict[str, int] = {}
         self.staff: dict[str, StaffPhone] = {}
+        self.handled: set[str] = set()
 
     # -- inbound -------------------------------------------------------------------------
     def find_identity(self, kind: str, address: str) -> Identity | None:
@@ -526,7 +528,23 @@ class InMemoryStore:
                 return
             found.current_task_id = task_id
             if task_id is not None:
-                found.last_offered_at = now
+                found.last_offered_at = found.forwarded_at = now
+
+    def find_sender(self, kind: str, address: str) -> SenderLookup:
+        return SenderLookup(self.find_identity(kind, address), self.find_staff_phone(address))
+
+    def mark_forwarded(self, phone: str, until: datetime) -> None:
+        with self._lock:
+            found = self.staff.get(phone)
+            if found is not None:
+                found.forwarded_at = until
+
+    def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
+        with self._lock:
+            if dedupe_key in self.markers or dedupe_key in self.handled:
+                return False
+            self.handled.add(dedupe_key)
+            return True
 
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None:

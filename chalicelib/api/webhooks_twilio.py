@@ -10,6 +10,7 @@ from chalicelib.api.requests import raw_request
 from chalicelib.bootstrap import get_container
 from chalicelib.services.delivery import record_status
 from chalicelib.services.inbound import receive_message
+from chalicelib.services.shifts import lookup_sender, staff_text
 
 bp = Blueprint(__name__)
 FORM = [twilio.FORM_CONTENT_TYPE]
@@ -25,7 +26,13 @@ def twilio_sms() -> Response:
         raw_request(bp.current_request), c.settings.twilio_auth_token, c.settings.public_base_url
     )
     inbound = twilio.parse_sms(form, c.clock())
-    answer = receive_message(inbound, c.store, c.queue, c.answer_texts, c.settings.task_sla_minutes)
+    # follow-up (issue 3): one read tells a constituent from a volunteer's or organizer's own
+    # phone, whose texts are commands; the constituent path reuses it.
+    lookup = lookup_sender(c, inbound)
+    if lookup.staff is not None:
+        staff_answer = staff_text(c, inbound, lookup.staff)
+        return Response(body=twilio.twiml_message(staff_answer or None), status_code=200, headers=XML)
+    answer = receive_message(inbound, c.store, c.queue, c.answer_texts, c.settings.task_sla_minutes, lookup=lookup)
     return Response(body=twilio.twiml_message(answer.reply_text), status_code=200, headers=XML)
 
 

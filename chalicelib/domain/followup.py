@@ -38,6 +38,8 @@ class StaffPhone(Model):
     on_shift: bool = False
     current_task_id: str | None = None
     last_offered_at: datetime | None = None
+    # The constituent's messages up to this moment were passed on to this phone.
+    forwarded_at: datetime | None = None
 
 
 class Command(enum.StrEnum):

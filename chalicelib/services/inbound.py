@@ -13,6 +13,7 @@ from chalicelib.services.ports import (
     InFlightError,
     MessageRef,
     OutboundQueue,
+    SenderLookup,
     StalePlanError,
     Store,
 )
@@ -27,14 +28,16 @@ def receive_message(
     queue: OutboundQueue,
     texts: AnswerTexts,
     sla_minutes: int,
+    *,
+    lookup: SenderLookup | None = None,
 ) -> Answer:
     """Record one inbound message; return what the sender is told.
 
     A known person costs one read (their identity, whose open-task mirror is trusted
     optimistically) and one transactional write. Only when the write finds the mirror
-    stale is the person item read.
+    stale is the person item read. ``lookup`` is that read when the caller already made it.
     """
-    identity = store.find_identity(_kind(msg), msg.address)
+    identity = lookup.identity if lookup is not None else store.find_identity(_kind(msg), msg.address)
     open_task = identity.open_task_id if identity else None
     # people, stance, exports: someone whose data was deleted on request is never contacted
     # again. Only an unknown sender can be suppressed, so known senders pay no extra read.

@@ -121,7 +121,8 @@ def deliver(deps: Deps, ref: MessageRef, attempt: int = 1) -> Delivery:
             if err.recipient_opted_out and message.address:
                 kind = identity_kind(message.channel)
                 store.set_subscription(kind, message.address, message.channel, SubscriptionStatus.OPTED_OUT)
-            log.warning("message %s failed: %s", message.id, reason)
+            # The reason is stored, not logged: providers' messages may quote the number.
+            log.warning("message %s failed (code %s)", message.id, err.code or "none")
             return Delivery.FAILED
         store.retry_later(ref, err.reason)
         raise RetryLaterError(err.reason, backoff_seconds(attempt)) from None

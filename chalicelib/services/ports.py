@@ -90,6 +90,14 @@ class TaskStateError(Exception):
 
 
 @dataclass(frozen=True)
+class SenderLookup:
+    """Who is writing: a constituent's identity (or None: new) and/or a staff phone."""
+
+    identity: Identity | None
+    staff: StaffPhone | None
+
+
+@dataclass(frozen=True)
 class SendStart:
     started: bool
     message: Message | None  # None: no such message
@@ -264,6 +272,9 @@ class Store(Protocol):
 
     def find_staff_phone(self, phone: str) -> StaffPhone | None: ...
 
+    def find_sender(self, kind: str, address: str) -> SenderLookup:
+        """The identity and the staff phone for an address, in one request (consistent)."""
+
     def set_shift(self, phone: str, on: bool) -> StaffPhone | None: ...
 
     def on_shift(self) -> list[StaffPhone]:
@@ -273,6 +284,12 @@ class Store(Protocol):
 
     def set_current_task(self, phone: str, task_id: str | None, now: datetime) -> None:
         """The task offered to a phone by text (None: nothing in hand)."""
+
+    def mark_handled(self, dedupe_key: str, now: datetime) -> bool:
+        """Record a provider delivery as handled; False when it already was (a redelivery)."""
+
+    def mark_forwarded(self, phone: str, until: datetime) -> None:
+        """The constituent's messages up to ``until`` were passed on to this phone."""
 
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User, token_hash: str) -> None: ...

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Role, User
-from chalicelib.services.errors import ForbiddenError, UnauthorizedError
+from chalicelib.services.errors import ConflictError, ForbiddenError, UnauthorizedError
 from chalicelib.services.ports import Clock, Store
 
 SEED_ORGANIZER_ID = "seed-organizer"
@@ -28,7 +29,11 @@ def new_token() -> str:
 def create_user(store: Store, clock: Clock, name: str, role: Role, phone: str | None = None) -> tuple[User, str]:
     token = new_token()
     user = User(id=new_id(), name=name, role=role, phone=phone, created_at=clock())
+    if phone and store.find_staff_phone(phone) is not None:  # follow-up (issue 3): texts from it are theirs
+        raise ConflictError("that phone number belongs to another user")
     store.put_user(user, hash_token(token))
+    if phone:
+        store.put_staff_phone(StaffPhone(phone=phone, user_id=user.id, name=name, role=role))
     return user, token
 
 

@@ -213,3 +213,27 @@ def test_staff_phones_shifts_and_offers(store: Store, clock: Any) -> None:
     assert [s.name for s in store.on_shift()] == ["Ann"]
     assert [s.name for s in store.staff_with_role(Role.ORGANIZER)] == ["Ola"]
     assert store.set_shift("+19999999999", True) is None
+
+
+def test_one_lookup_tells_constituents_from_staff(store: Store, clock: Any) -> None:
+    inbound(store, clock())
+    store.put_staff_phone(StaffPhone(phone="+16175550001", user_id="u-ann", name="Ann", role=Role.VOLUNTEER))
+
+    constituent = store.find_sender("phone", CONSTITUENT)
+    staff = store.find_sender("phone", "+16175550001")
+    stranger = store.find_sender("phone", "+16175550999")
+
+    assert constituent.identity is not None and constituent.staff is None
+    assert staff.identity is None and staff.staff is not None and staff.staff.user_id == "u-ann"
+    assert stranger.identity is None and stranger.staff is None
+
+
+def test_forwarded_marks_and_handled_deliveries(store: Store, clock: Any) -> None:
+    store.put_staff_phone(StaffPhone(phone="+16175550001", user_id="u-ann", name="Ann", role=Role.VOLUNTEER))
+    store.set_current_task("+16175550001", "t1", clock())
+    assert store.find_staff_phone("+16175550001").forwarded_at == clock()  # type: ignore[union-attr]
+    store.mark_forwarded("+16175550001", clock() + timedelta(minutes=3))
+    assert store.find_staff_phone("+16175550001").forwarded_at == clock() + timedelta(minutes=3)  # type: ignore[union-attr]
+
+    assert store.mark_handled("sms#SMvolunteer1", clock()) is True
+    assert store.mark_handled("sms#SMvolunteer1", clock()) is False

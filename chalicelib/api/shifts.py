@@ -1,0 +1,29 @@
+"""Volunteer API: going on and off shift (the same as texting ON / OFF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+from pydantic import BaseModel
+
+from chalicelib.api.errors import http_errors
+from chalicelib.api.requests import current_user, json_body
+from chalicelib.bootstrap import get_container
+from chalicelib.services import shifts
+
+bp = Blueprint(__name__)
+
+
+class ShiftBody(BaseModel):
+    on: bool
+
+
+@bp.route("/api/me/shift", methods=["POST"])
+@http_errors
+def set_shift() -> dict[str, Any]:
+    request = bp.current_request
+    user = current_user(request)
+    body = json_body(request, ShiftBody)
+    staff = shifts.set_shift(get_container(), user, body.on)
+    return {"on": staff.on_shift, "current_task_id": staff.current_task_id}
