@@ -99,7 +99,9 @@ def config() -> dict[str, Any]:
     No secrets: every signed-in volunteer may read it.
     """
     user = current_user(bp.current_request)
-    settings = get_container().settings
+    c = get_container()
+    settings = c.settings
+    staff = c.store.find_staff_phone(user.phone) if user.phone else None
     channels = {
         channel.value: {
             "reply_channel": rules.reply_channel.value,
@@ -116,5 +118,12 @@ def config() -> dict[str, Any]:
         "responses": RESPONSES,
         "outcomes": OUTCOMES,
         "channels": channels,
-        "user": {"id": user.id, "name": user.name, "role": user.role.value, "phone": user.phone is not None},
+        # Whether they can take shifts by text, and whether they are on one (never the number itself).
+        "user": {
+            "id": user.id,
+            "name": user.name,
+            "role": user.role.value,
+            "phone": user.phone is not None,
+            "on_shift": bool(staff and staff.on_shift),
+        },
     }

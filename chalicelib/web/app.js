@@ -48,6 +48,14 @@ function show(view) {
   $('main').focus({ preventScroll: true });
 }
 
+// The button names its action; the state shows next to it (and in the button's colour).
+function showShift(on) {
+  const button = $('shift-toggle');
+  button.dataset.on = String(on);
+  button.textContent = on ? 'On shift · go off' : 'Go on shift';
+  button.title = on ? 'You get new tasks by text.' : 'Get new tasks by text on your phone.';
+}
+
 async function loadDashboard() {
   const root = $('dashboard');
   if (!root.firstChild) root.append(h('p', { class: 'loading' }, 'Loading…'));
@@ -75,6 +83,7 @@ async function start() {
   const organizer = config.user.role === 'organizer';
   for (const b of document.querySelectorAll('#mainnav [data-role=organizer]')) b.hidden = !organizer;
   $('shift-toggle').hidden = !config.user.phone;
+  showShift(Boolean(config.user.on_shift));
 
   session = { config, inbox: createInbox({ config, user: config.user }), view: 'inbox' };
   if (organizer && !organizerScreens) {
@@ -121,12 +130,11 @@ function wire() {
   $('dash-refresh').addEventListener('click', loadDashboard);
   $('shift-toggle').addEventListener('click', async () => {
     const button = $('shift-toggle');
-    const want = button.getAttribute('aria-pressed') !== 'true';
+    const want = button.dataset.on !== 'true';
     try {
       const answer = await api.shift(want);
-      const on = answer && typeof answer.on_shift === 'boolean' ? answer.on_shift : want;
-      button.setAttribute('aria-pressed', String(on));
-      button.textContent = on ? 'On shift' : 'Off shift';
+      const on = answer && typeof answer.on === 'boolean' ? answer.on : want;
+      showShift(on);
       toast(on ? 'You are on shift: new tasks come to your phone.' : 'You are off shift.', 'ok');
     } catch (err) {
       toast(`Shift not changed: ${err.message}`, 'error');

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, Seeded, api_json, new_user, screenshot, sign_in
 from tests.conftest import ORGANIZER_TOKEN
-from tests.support.webapp import post_sms
+from tests.support.webapp import api, post_sms
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +75,12 @@ def test_the_queue_shows_oldest_due_first_with_channels_waiting_times_and_overdu
     expect(items.nth(4)).to_have_class("task")  # 12 minutes old: not due yet
     expect(items.nth(4).locator(".wait")).to_contain_text("12 min")
     screenshot(page, "volunteer-queue-phone")
+
+    # Keyboard only: the tasks are buttons; Enter opens the conversation and focus follows.
+    first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#convo-pane h2")).to_be_focused()
+    expect(page.locator(".thread")).to_be_visible()
     assert console.unexpected() == []
     assert page.outside == []
 
@@ -327,4 +333,23 @@ def test_organizers_find_a_person_by_phone(open_page: Any, live: Seeded) -> None
     expect(page.locator("#person-detail .msg-inbound")).to_contain_text("rent control")
     expect(page.locator("#person-detail .idents")).to_contain_text("+16175550124")  # organizers see it all
     assert all("555" not in url for url in searches)  # the phone went in a body, not a URL
+    assert console.unexpected() == []
+
+
+def test_a_volunteer_with_a_phone_goes_on_shift_from_the_page(open_page: Any, live: Seeded) -> None:
+    page, console = open_page(PHONE)
+    status, body = api(live.base, "POST", "/api/users", ORGANIZER_TOKEN,
+                       {"name": "Pat", "role": "volunteer", "phone": "+16175550777"})  # fmt: skip
+    assert status == 201
+    sign_in(page, live.base, body["token"])
+
+    page.get_by_role("button", name="Go on shift").click()
+
+    expect(page.locator("#shift-toggle")).to_have_text("On shift · go off")
+    assert api_json(live.base, "GET", "/api/config", body["token"])["user"]["on_shift"] is True
+    page.reload()
+    expect(page.locator("#shift-toggle")).to_have_text("On shift · go off")  # from the server, not the page
+    page.get_by_role("button", name="On shift · go off").click()
+    expect(page.locator("#shift-toggle")).to_have_text("Go on shift")
+    assert api_json(live.base, "GET", "/api/config", body["token"])["user"]["on_shift"] is False
     assert console.unexpected() == []
