@@ -611,6 +611,7 @@ class InMemoryQueue:
     def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
         self.retries.append((receipt_handle, delay_seconds))
 
+
 # -- people, stance, exports -----------------------------------------------------------------
 @dataclass
 class InMemoryBlobStore:

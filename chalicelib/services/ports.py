@@ -80,6 +80,8 @@ class ExportJob(Model):
     bytes: int = 0
     key: str | None = None  # object key in the exports bucket
     error: str | None = None
+
+
 # -- follow-up (issue 3) -------------------------------------------------------------------
 class TaskStateError(Exception):
     """A task write's condition failed: ``task`` is what is stored (None: no such task)."""
@@ -339,6 +341,7 @@ class OutboundQueue(Protocol):
     # -- follow-up (issue 3) -------------------------------------------------------------
     def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
         """Let a received queue message reappear after ``delay_seconds`` (retry backoff)."""
+
 
 # -- people, stance, exports -----------------------------------------------------------------
 class BlobStore(Protocol):
