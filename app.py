@@ -22,8 +22,9 @@ app.register_blueprint(exports.bp)
 app.register_blueprint(stats.bp)
 
 # -- the inbox page (issue 6) ----------------------------------------------------------
-from chalicelib.api import people_search, saved_replies, web  # noqa: E402
+from chalicelib.api import people_search, saved_replies, team, web  # noqa: E402
 
 app.register_blueprint(web.bp)
 app.register_blueprint(saved_replies.bp)
 app.register_blueprint(people_search.bp)
+app.register_blueprint(team.bp)

@@ -72,6 +72,7 @@ export const api = {
   // POST, not GET ?q=: a phone number or email must not land in a URL (access logs).
   searchPeople: (q) => request('api/people/search', { method: 'POST', body: { q } }),
   createUser: (body) => request('api/users', { method: 'POST', body }),
+  shifts: () => request('api/shifts'),
   shift: (on) => request('api/me/shift', { method: 'POST', body: { on } }),
   savedReplies: () => request('api/saved-replies'),
   saveReply: (title, text) => request('api/saved-replies', { method: 'POST', body: { title, text } }),

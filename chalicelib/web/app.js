@@ -17,7 +17,8 @@ function showSignIn(message = '') {
   if (session?.timer) clearInterval(session.timer);
   session = null;
   // Nothing personal stays in the page after signing out.
-  for (const id of ['mine-list', 'open-list', 'convo-pane', 'dashboard', 'people-results', 'person-detail', 'user-created']) {
+  for (const id of ['mine-list', 'open-list', 'convo-pane', 'dashboard', 'people-results', 'person-detail', 'user-created',
+    'shifts-list']) {
     clear($(id));
   }
   $('convo-pane').hidden = true;
@@ -45,6 +46,7 @@ function show(view) {
   if (view === 'inbox') session.inbox.refresh();
   if (view === 'dashboard') loadDashboard();
   if (view === 'replies') session.savedReplies?.load();
+  if (view === 'team') session.team?.load();
   $('main').focus({ preventScroll: true });
 }
 
@@ -88,12 +90,12 @@ async function start() {
   session = { config, inbox: createInbox({ config, user: config.user }), view: 'inbox' };
   if (organizer && !organizerScreens) {
     // Wired once per page load: their listeners must not double up after a second sign-in.
-    organizerScreens = { savedReplies: initSavedReplies() };
+    organizerScreens = { savedReplies: initSavedReplies(), team: initTeam() };
     initPeople(config);
-    initTeam();
     initExports(config);
   }
   session.savedReplies = organizerScreens?.savedReplies;
+  session.team = organizerScreens?.team;
   session.timer = setInterval(() => {
     if (document.hidden || !session) return;
     if (session.view === 'inbox') session.inbox.refresh();

@@ -226,6 +226,23 @@ export function initPeople(config) {
 // ---- team ------------------------------------------------------------------------------------------------------
 
 export function initTeam() {
+  const shifts = document.getElementById('shifts-list');
+  async function loadShifts() {
+    try {
+      const { staff } = await api.shifts();
+      clear(shifts);
+      if (!staff.length) shifts.append(h('li', { class: 'empty' }, 'Nobody has a phone for shifts yet.'));
+      for (const s of staff) {
+        shifts.append(h('li', {},
+          h('strong', {}, s.name), ` · ${s.role} · ${s.phone} · `,
+          h('span', { class: s.on_shift ? 'badge badge-on' : 'badge badge-off' }, s.on_shift ? 'On shift' : 'Off shift'),
+          s.holding_task ? ' · answering a task by text' : ''));
+      }
+    } catch (err) {
+      clear(shifts).append(h('li', { class: 'error' }, `Shifts not loaded: ${err.message}`));
+    }
+  }
+  document.getElementById('shifts-refresh').addEventListener('click', loadShifts);
   const form = document.getElementById('user-form');
   const created = document.getElementById('user-created');
   const list = document.getElementById('team-list');
@@ -265,10 +282,12 @@ export function initTeam() {
       clear(list).append(h('h2', {}, 'Added in this session'),
         h('ul', {}, added.map((u) => h('li', {}, `${u.name} · ${u.role}${u.phone ? ' · phone for shifts' : ''}`))));
       list.hidden = false;
+      await loadShifts();
     } catch (err) {
       toast(`Not created: ${err.message}`, 'error');
     }
   });
+  return { load: loadShifts };
 }
 
 // ---- saved replies ---------------------------------------------------------------------------------------------

@@ -92,14 +92,11 @@ export function timeEl(date) {
 
 export function toast(message, kind = 'info') {
   const box = document.getElementById('toasts');
-  const item = h('div', { class: `toast toast-${kind}` }, message);
+  // Errors are announced once, at once, by the alert region; the visible toast is not read twice.
+  const item = h('div', { class: `toast toast-${kind}`, 'aria-hidden': kind === 'error' ? 'true' : null }, message);
   box.append(item);
   setTimeout(() => item.remove(), kind === 'error' ? 9000 : 5000);
-  if (kind === 'error') {
-    // Screen readers hear errors at once; the toast stays for everyone else.
-    const alerts = document.getElementById('alerts');
-    alerts.textContent = message;
-  }
+  if (kind === 'error') document.getElementById('alerts').textContent = message;
 }
 
 export function personName(person) {

@@ -242,3 +242,32 @@ def test_people_search_is_for_organizers_and_needs_a_query(client: Any, organize
     assert client.http.post("/api/people/search", headers={**headers, **JSON}, body='{"q": "x"}').status_code == 403
     empty = client.http.post("/api/people/search", headers={**organizer_headers, **JSON}, body='{"q": ""}')
     assert empty.status_code == 422
+
+
+def test_organizers_see_who_can_take_shifts_and_who_is_on_one(client: Any, organizer_headers: dict[str, str]) -> None:
+    headers = {**organizer_headers, **JSON}
+    for name, phone in (("Zoe", "+16175550701"), ("Abe", "+16175550702")):
+        body = json.dumps({"name": name, "role": "volunteer", "phone": phone})
+        assert client.http.post("/api/users", headers=headers, body=body).status_code == 201
+    client.http.post("/api/users", headers=headers, body=json.dumps({"name": "No Phone", "role": "volunteer"}))
+    zoe = volunteer_headers(client, organizer_headers)  # a fresh volunteer without a phone cannot shift
+    assert client.http.get("/api/shifts", headers=zoe).status_code == 403
+
+    staff = json.loads(client.http.get("/api/shifts", headers=organizer_headers).body)["staff"]
+
+    assert [(s["name"], s["on_shift"]) for s in staff] == [("Abe", False), ("Zoe", False)]
+    assert staff[0]["phone"] == "+1********02"  # masked
+    assert "+16175550702" not in json.dumps(staff)
+
+
+def test_config_says_whether_the_user_is_on_shift(client: Any, organizer_headers: dict[str, str]) -> None:
+    body = json.dumps({"name": "Pat", "role": "volunteer", "phone": "+16175550777"})
+    token = json.loads(client.http.post("/api/users", headers={**organizer_headers, **JSON}, body=body).body)["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    assert json.loads(client.http.get("/api/config", headers=headers).body)["user"]["on_shift"] is False
+    client.http.post("/api/me/shift", headers={**headers, **JSON}, body=json.dumps({"on": True}))
+    user = json.loads(client.http.get("/api/config", headers=headers).body)["user"]
+
+    assert user["on_shift"] is True and user["phone"] is True
+    assert "+16175550777" not in json.dumps(user)

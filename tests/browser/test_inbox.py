@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Seeded, api_json, new_user, screenshot, sign_in
+from tests.browser.conftest import CHROMIUM, DESKTOP, PHONE, Seeded, api_json, new_user, screenshot, sign_in
 from tests.conftest import ORGANIZER_TOKEN
 from tests.support.webapp import api, post_sms
 
 pytestmark = pytest.mark.browser
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)", allow_module_level=True)
 
 BUS = "+16175550123"
 RENT = "+16175550124"
@@ -349,6 +353,12 @@ def test_a_volunteer_with_a_phone_goes_on_shift_from_the_page(open_page: Any, li
     assert api_json(live.base, "GET", "/api/config", body["token"])["user"]["on_shift"] is True
     page.reload()
     expect(page.locator("#shift-toggle")).to_have_text("On shift · go off")  # from the server, not the page
+    organizer, _ = open_page(DESKTOP)
+    sign_in(organizer, live.base, ORGANIZER_TOKEN)
+    organizer.get_by_role("button", name="Team").click()
+    expect(organizer.locator("#shifts-list li").first).to_contain_text("Pat")
+    expect(organizer.locator("#shifts-list li").first).to_contain_text("On shift")
+
     page.get_by_role("button", name="On shift · go off").click()
     expect(page.locator("#shift-toggle")).to_have_text("Go on shift")
     assert api_json(live.base, "GET", "/api/config", body["token"])["user"]["on_shift"] is False
