@@ -171,7 +171,12 @@ export function renderDashboard(root, config, raw) {
         numbersTable('Issue positions', ['Issue', ...positions], issueRows.map((r) => [r.label, ...r.parts.map((p) => p.value)]))]
       : h('p', { class: 'empty' }, 'No issue positions recorded yet.'));
 
+  // The 10 s refresh redraws everything: keep the number tables someone opened open.
+  const opened = [...root.querySelectorAll('details')].map((d) => d.open);
   clear(root).append(tasksPanel, timingPanel, volumePanel, stancePanel);
+  root.querySelectorAll('details').forEach((d, i) => {
+    d.open = Boolean(opened[i]);
+  });
 }
 
 // ---- people ----------------------------------------------------------------------------------------------------
