@@ -37,5 +37,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy chalicelib app.py
 
+# CloudFormation (SAM) template + deployment zip in dist/, no AWS account needed (PyPI for the wheels).
+STAGE ?= prod
+package: $(STAMP)
+	$(PY) -m chalicelib.infra.package --stage $(STAGE) dist
+
 clean:
 	rm -rf $(VENV) .data dist test-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,1 +1,4 @@
-"""Benchmarks: each module has a ``run()`` that prints its figures (``make bench`` runs them all)."""
+"""Benchmarks: each ``bench/<name>.py`` has a ``run()`` that prints its figures (``make bench``).
+
+A benchmark is a script that prints numbers, never a timed assertion in the test suite.
+"""

@@ -86,6 +86,45 @@ class Settings(BaseSettings):
     first_contact_notice: str = "Reply STOP to opt out."
     help_text: str = "{campaign}: a volunteer answers messages here. Reply STOP to opt out, START to opt back in."
 
+    # -- channels (issue 5): voice, Meta, X, email -------------------------------------------
+    # Per-channel overrides of the texts above: ack_text_<channel>, first_contact_notice_<channel>
+    # (None: use the general text). Read through channel_text(), so services never branch on names.
+    ack_text_voice: str | None = (
+        "Thanks for calling {campaign}. Please leave your name and message after the tone; "
+        "a volunteer will get back to you soon."
+    )
+    ack_text_whatsapp: str | None = None
+    ack_text_messenger: str | None = None
+    ack_text_instagram: str | None = None
+    ack_text_x: str | None = None
+    ack_text_email: str | None = None
+    # "Reply STOP" only means something where keywords are read: not on a call, not in email.
+    first_contact_notice_voice: str | None = ""
+    first_contact_notice_messenger: str | None = ""
+    first_contact_notice_instagram: str | None = ""
+    first_contact_notice_x: str | None = ""
+    first_contact_notice_email: str | None = ""
+    # Voice: the spoken acknowledgement's voice and language (Twilio <Say>), voicemail length.
+    voice_say_voice: str = "Polly.Joanna"
+    voice_language: str = "en-US"
+    voice_max_recording_seconds: int = Field(default=120, ge=2, le=120)
+    voice_goodbye_text: str = "Thank you. Goodbye."
+    # Meta Graph API (Messenger, Instagram, WhatsApp Cloud).
+    meta_graph_url: str = "https://graph.facebook.com/v21.0"
+    # X API v2 (direct messages).
+    x_api_url: str = "https://api.x.com/2"
+    # Email: SES sends from this address; inbound mail arrives on this SNS topic.
+    email_from_address: str | None = None
+    email_subject: str = "Your message to {campaign}"
+    inbound_email_topic_arn: str | None = None
+
+    def channel_text(self, name: str, channel: str) -> str:
+        """The text ``name`` for a channel: its ``<name>_<channel>`` override, else the general one."""
+        override = getattr(self, f"{name}_{channel}", None)
+        return self.render(override if override is not None else getattr(self, name))
+
+    # -- end channels ------------------------------------------------------------------------
+
     @field_validator("public_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -52,9 +54,31 @@ def memory_container(settings: Settings, clock: FakeClock) -> Container:
     return Container(settings=settings, store=InMemoryStore(), queue=InMemoryQueue(), clock=clock)
 
 
+def _serialize_moto_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make moto's DynamoDB writes atomic with respect to each other, as DynamoDB's are.
+
+    moto checks a condition and then writes without a lock, so two threads can both pass
+    ``attribute_not_exists`` on one key; DynamoDB never lets that happen. Concurrency tests
+    must test our conditions, not moto's missing isolation.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from moto import mock_aws
+
+    _serialize_moto_writes(monkeypatch)
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",

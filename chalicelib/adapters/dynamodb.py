@@ -62,6 +62,7 @@ from chalicelib.services.ports import (
     ExportJob,
     IdentityTakenError,
     InFlightError,
+    MessageFill,
     MessageRef,
     PersonNotFoundError,
     PersonRow,
@@ -1145,6 +1146,61 @@ class DynamoDBStore:
     def get_user(self, user_id: str) -> User | None:
         item = self._get(_key(f"USER#{user_id}", USER))
         return User.model_validate(item) if item else None
+
+    # -- channels (issue 5): content that arrives after the message ----------------------
+    def fill_message(self, ref: MessageRef, fill: MessageFill) -> Message | None:
+        names: dict[str, str] = {"#text": "text"}
+        values: dict[str, Any] = {}
+        sets: list[str] = []
+        if fill.final_text is not None:
+            # The final text is kept apart too, so a provisional fill applied later cannot hide it.
+            sets += ["final_text = :final", "#text = :final"]
+            values[":final"] = fill.final_text
+        elif fill.provisional_text is not None:
+            sets.append("#text = if_not_exists(final_text, :prov)")
+            values[":prov"] = fill.provisional_text
+        if fill.media_urls is not None:
+            sets.append("media_urls = :media")
+            values[":media"] = list(fill.media_urls)
+        for i, (name, value) in enumerate(sorted((fill.meta or {}).items())):
+            names[f"#m{i}"] = name
+            sets.append(f"meta.#m{i} = :m{i}")
+            values[f":m{i}"] = value
+        if not sets:
+            return self.get_message(ref)
+        try:
+            item = self._db.update_item(
+                TableName=self._table,
+                Key=message_key(ref),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=serialize(values),
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return Message.model_validate(deserialize(dict(item)))
+
+    def set_task_preview(self, task_id: str, preview: str, replaces: tuple[str, ...]) -> bool:
+        if not replaces:
+            return False
+        olds = {f":old{i}": text for i, text in enumerate(replaces)}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=task_key(task_id),
+                UpdateExpression="SET preview = :preview",
+                ConditionExpression=f"attribute_exists(pk) AND preview IN ({', '.join(olds)})",
+                ExpressionAttributeValues=serialize({":preview": preview, **olds}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # -- saved replies (issue 6: the inbox page) ------------------------------------------
     # One short partition (organizers keep a few dozen): pk SAVED_REPLIES, sk REPLY#<id>.

@@ -38,6 +38,7 @@ from chalicelib.services.ports import (
     DuplicateDeliveryError,
     ExportJob,
     IdentityTakenError,
+    MessageFill,
     MessageRef,
     PersonNotFoundError,
     PersonRow,
@@ -561,6 +562,37 @@ class InMemoryStore:
         with self._lock:
             found = self.users.get(user_id)
             return found.model_copy() if found else None
+
+    # -- channels (issue 5): content that arrives after the message ----------------------
+    @property
+    def _final_texts(self) -> dict[tuple[str, str, str], str]:
+        # Final texts (transcripts) kept apart, as DynamoDB keeps ``final_text`` on the item.
+        return self.__dict__.setdefault("_finals", {})  # type: ignore[no-any-return]
+
+    def fill_message(self, ref: MessageRef, fill: MessageFill) -> Message | None:
+        with self._lock:
+            key = (iso(ref.created_at), ref.message_id)
+            found = self.messages.get(ref.person_id, {}).get(key)
+            if found is None:
+                return None
+            finals = self._final_texts
+            if fill.final_text is not None:
+                finals[(ref.person_id, *key)] = fill.final_text
+                found.text = fill.final_text
+            elif fill.provisional_text is not None:
+                found.text = finals.get((ref.person_id, *key), fill.provisional_text)
+            if fill.media_urls is not None:
+                found.media_urls = list(fill.media_urls)
+            found.meta.update(fill.meta or {})
+            return found.model_copy(deep=True)
+
+    def set_task_preview(self, task_id: str, preview: str, replaces: tuple[str, ...]) -> bool:
+        with self._lock:
+            task = self.tasks.get(task_id)
+            if task is None or task.preview not in replaces:
+                return False
+            task.preview = preview
+            return True
 
     # -- saved replies (issue 6: the inbox page) ------------------------------------------
     def put_saved_reply(self, reply: SavedReply) -> None:

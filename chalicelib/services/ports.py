@@ -300,6 +300,17 @@ class Store(Protocol):
 
     def get_user(self, user_id: str) -> User | None: ...
 
+    # -- channels (issue 5): content that arrives after the message ---------------------
+    def fill_message(self, ref: MessageRef, fill: MessageFill) -> Message | None:
+        """Add late content to a stored message (a voicemail's recording, its transcript).
+
+        Order-independent: a ``final_text`` always wins over a ``provisional_text``, whichever
+        is applied first; media and meta are set. Returns the message as now stored, or None.
+        """
+
+    def set_task_preview(self, task_id: str, preview: str, replaces: tuple[str, ...]) -> bool:
+        """Set a task's preview only while it still reads one of ``replaces`` (placeholders)."""
+
     # -- saved replies (issue 6: the inbox page) ------------------------------------------
     def put_saved_reply(self, reply: SavedReply) -> None:
         """Create or replace the saved reply with ``reply.id``."""
@@ -309,6 +320,20 @@ class Store(Protocol):
 
     def delete_saved_reply(self, reply_id: str) -> bool:
         """Remove a saved reply; False when there was none."""
+
+
+# -- channels (issue 5) ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class MessageFill:
+    """Late content for a stored message; see :meth:`Store.fill_message`."""
+
+    final_text: str | None = None
+    provisional_text: str | None = None
+    media_urls: tuple[str, ...] | None = None
+    meta: dict[str, str] | None = None
+
+
+# -- end channels --------------------------------------------------------------------------
 
 
 class SendError(Exception):

@@ -1,0 +1,151 @@
+"""Twilio Voice: the spoken acknowledgement, the voicemail and its transcription.
+
+Requests are verified exactly like SMS (:func:`chalicelib.adapters.channels.twilio.verified_form`).
+Only TwiML is imported here (``twilio.twiml``), never ``twilio.rest``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from twilio.twiml.voice_response import VoiceResponse
+
+from chalicelib.adapters.channels.twilio import FormParams, _validated
+from chalicelib.domain.inbound import InboundMessage
+from chalicelib.domain.model import Channel
+from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
+from chalicelib.services.calls import CallRecording, CallTranscript
+
+VOICE_PATH = "/webhooks/twilio/voice"
+RECORDING_PATH = "/webhooks/twilio/voice/recording"
+TRANSCRIPTION_PATH = "/webhooks/twilio/voice/transcription"
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
+
+
+class CallForm(_Form):
+    call_sid: str = Field(alias="CallSid", min_length=2, max_length=64)
+    from_: str = Field(alias="From", min_length=1)
+    from_zip: str | None = Field(default=None, alias="FromZip")
+    from_city: str | None = Field(default=None, alias="FromCity")
+    from_state: str | None = Field(default=None, alias="FromState")
+    from_country: str | None = Field(default=None, alias="FromCountry")
+
+    @field_validator("from_")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        try:
+            return to_e164(value)
+        except InvalidPhoneNumber as exc:
+            raise ValueError(str(exc)) from None
+
+
+class RecordingForm(CallForm):
+    recording_sid: str | None = Field(default=None, alias="RecordingSid", max_length=64)
+    recording_url: str | None = Field(default=None, alias="RecordingUrl", max_length=2048)
+    recording_duration: int | None = Field(default=None, alias="RecordingDuration", ge=0, le=86_400)
+
+    @field_validator("recording_duration", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class TranscriptionForm(CallForm):
+    transcription_status: str = Field(default="completed", alias="TranscriptionStatus")
+    transcription_text: str = Field(default="", alias="TranscriptionText", max_length=10_000)
+    recording_url: str | None = Field(default=None, alias="RecordingUrl", max_length=2048)
+
+
+def _meta(form: CallForm) -> dict[str, str]:
+    geo = {
+        "from_zip": form.from_zip,
+        "from_city": form.from_city,
+        "from_state": form.from_state,
+        "from_country": form.from_country,
+    }
+    return {k: v for k, v in geo.items() if v}
+
+
+def parse_call(form: FormParams, received_at: datetime, placeholder: str) -> InboundMessage:
+    """An incoming call is a message from the moment it rings: if the caller hangs up before
+    the tone, the task it opens still says someone called."""
+    call = _validated(CallForm, form)
+    return InboundMessage(
+        channel=Channel.VOICE,
+        provider_id=call.call_sid,
+        address=call.from_,
+        text=placeholder,
+        received_at=received_at,
+        meta=_meta(call),
+        answers_inline=True,
+    )
+
+
+def parse_recording(form: FormParams, received_at: datetime, placeholder: str) -> tuple[InboundMessage, CallRecording]:
+    rec = _validated(RecordingForm, form)
+    inbound = InboundMessage(
+        channel=Channel.VOICE,
+        provider_id=rec.call_sid,
+        address=rec.from_,
+        text=placeholder,
+        received_at=received_at,
+        meta=_meta(rec),
+        answers_inline=True,
+    )
+    has_audio = bool(rec.recording_url) and (rec.recording_duration or 0) > 0
+    recording = CallRecording(
+        call_sid=rec.call_sid,
+        url=rec.recording_url if has_audio else None,
+        duration=rec.recording_duration or 0,
+    )
+    return inbound, recording
+
+
+def parse_transcription(
+    form: FormParams, received_at: datetime, placeholder: str
+) -> tuple[InboundMessage, CallTranscript]:
+    tr = _validated(TranscriptionForm, form)
+    inbound = InboundMessage(
+        channel=Channel.VOICE,
+        provider_id=tr.call_sid,
+        address=tr.from_,
+        text=placeholder,
+        received_at=received_at,
+        meta=_meta(tr),
+        answers_inline=True,
+    )
+    completed = tr.transcription_status.lower() == "completed" and bool(tr.transcription_text.strip())
+    transcript = CallTranscript(
+        call_sid=tr.call_sid,
+        text=tr.transcription_text.strip() if completed else None,
+        recording_url=tr.recording_url,
+    )
+    return inbound, transcript
+
+
+def twiml_greeting(say: str, voice: str, language: str, public_base_url: str, max_length: int) -> str:
+    """Speak the acknowledgement, then record a voicemail with transcription."""
+    response = VoiceResponse()
+    response.say(say, voice=voice, language=language)
+    response.record(
+        action=public_base_url + RECORDING_PATH,
+        method="POST",
+        max_length=max_length,
+        timeout=5,
+        play_beep=True,
+        finish_on_key="#",
+        transcribe=True,
+        transcribe_callback=public_base_url + TRANSCRIPTION_PATH,
+    )
+    return str(response)
+
+
+def twiml_goodbye(say: str, voice: str, language: str) -> str:
+    response = VoiceResponse()
+    response.say(say, voice=voice, language=language)
+    response.hangup()
+    return str(response)

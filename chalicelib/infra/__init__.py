@@ -1,0 +1,1 @@
+"""Deployment: the CloudFormation additions and least-privilege policies (``make package``)."""

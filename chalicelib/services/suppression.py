@@ -1,0 +1,15 @@
+"""Use case: a provider says an address must not be written to again (bounce, complaint)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chalicelib.domain.model import Channel, SubscriptionStatus, identity_kind
+from chalicelib.services.ports import Store
+
+
+def suppress(store: Store, channel: Channel, addresses: Iterable[str]) -> None:
+    """Opt the addresses out of ``channel``; addresses we never heard from need nothing."""
+    for address in set(addresses):
+        if address:
+            store.set_subscription(identity_kind(channel), address, channel, SubscriptionStatus.OPTED_OUT)

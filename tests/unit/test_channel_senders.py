@@ -1,0 +1,269 @@
+"""Senders for Messenger/Instagram, WhatsApp, X and SES, against fake transports."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from chalicelib.adapters.channels import LIVE_SENDERS
+from chalicelib.adapters.channels.email import EmailThread, SesEmailSender, conversation_thread
+from chalicelib.adapters.channels.http import HttpRequest, HttpResponse
+from chalicelib.adapters.channels.meta import MetaMessengerSender, WhatsAppCloudSender
+from chalicelib.adapters.channels.x import OAuth1Credentials, XDirectMessageSender, oauth1_header
+from chalicelib.adapters.memory import InMemoryStore
+from chalicelib.domain.channels import reply_window
+from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
+from chalicelib.domain.model import Channel, Direction, Message, MessageStatus
+from chalicelib.services.ports import SendError
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+class FakeTransport:
+    """Records requests and answers with canned responses, in order."""
+
+    def __init__(self, *responses: HttpResponse) -> None:
+        self.responses = list(responses)
+        self.requests: list[HttpRequest] = []
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        self.requests.append(request)
+        return self.responses.pop(0)
+
+    @property
+    def sent(self) -> Any:
+        return json.loads(self.requests[-1].body)
+
+
+def ok(payload: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(status, json.dumps(payload).encode())
+
+
+def outbound(channel: Channel, address: str, text: str = "Thanks!", **meta: str) -> Message:
+    return Message(
+        id="01TEST", person_id="p1", direction=Direction.OUTBOUND, channel=channel, text=text,
+        status=MessageStatus.QUEUED, created_at=NOW, address=address, kind="acknowledgement", meta=meta,
+    )  # fmt: skip
+
+
+def window_after(hours: float, channel: Channel) -> Any:
+    return lambda _m: reply_window(channel, NOW - timedelta(hours=hours), NOW)
+
+
+# -- Messenger / Instagram ----------------------------------------------------------------
+def test_messenger_reply_within_24_hours_is_a_response() -> None:
+    http = FakeTransport(ok({"recipient_id": "700", "message_id": "m_out_1"}))
+    sender = MetaMessengerSender(http, "https://graph.test/v21.0", "page-token", window_after(2, Channel.MESSENGER))
+
+    assert sender.send(outbound(Channel.MESSENGER, "700")) == "m_out_1"
+    assert http.requests[0].url == "https://graph.test/v21.0/me/messages"
+    assert http.requests[0].headers["Authorization"] == "Bearer page-token"
+    assert http.sent == {"recipient": {"id": "700"}, "message": {"text": "Thanks!"}, "messaging_type": "RESPONSE"}
+
+
+def test_instagram_reply_after_a_day_carries_the_human_agent_tag() -> None:
+    http = FakeTransport(ok({"message_id": "m_out_2"}))
+    sender = MetaMessengerSender(http, "https://graph.test/v21.0", "t", window_after(30, Channel.INSTAGRAM))
+
+    sender.send(outbound(Channel.INSTAGRAM, "1234"))
+
+    assert http.sent["messaging_type"] == "MESSAGE_TAG" and http.sent["tag"] == "HUMAN_AGENT"
+
+
+def test_messenger_after_seven_days_is_refused_without_calling_meta() -> None:
+    http = FakeTransport()
+    sender = MetaMessengerSender(http, "https://graph.test", "t", window_after(24 * 8, Channel.MESSENGER))
+
+    with pytest.raises(SendError) as err:
+        sender.send(outbound(Channel.MESSENGER, "700"))
+    assert err.value.permanent and err.value.code == "window_closed" and http.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "permanent"),
+    [
+        (400, {"code": 10, "error_subcode": 2018278, "message": "outside of allowed window"}, True),
+        (400, {"code": 551, "message": "This person isn't available right now."}, True),
+        (400, {"code": 613, "message": "Calls to this api have exceeded the rate limit."}, False),
+        (500, {"code": 2, "message": "Service temporarily unavailable"}, False),
+        (429, None, False),
+        (403, None, True),
+    ],
+)
+def test_graph_errors_map_to_permanent_or_transient(status: int, error: Any, permanent: bool) -> None:
+    body = {"error": error} if error else {}
+    http = FakeTransport(ok(body, status))
+    sender = MetaMessengerSender(http, "https://graph.test", "t", window_after(1, Channel.MESSENGER))
+
+    with pytest.raises(SendError) as err:
+        sender.send(outbound(Channel.MESSENGER, "700"))
+    assert err.value.permanent is permanent
+
+
+# -- WhatsApp -----------------------------------------------------------------------------
+def test_whatsapp_text_goes_to_the_phone_number_id_without_plus() -> None:
+    http = FakeTransport(ok({"messaging_product": "whatsapp", "messages": [{"id": "wamid.OUT"}]}))
+    sender = WhatsAppCloudSender(
+        http, "https://graph.test/v21.0", "wa-token", "106540352242922", window_after(1, Channel.WHATSAPP)
+    )
+
+    assert sender.send(outbound(Channel.WHATSAPP, "+16505551234")) == "wamid.OUT"
+    assert http.requests[0].url == "https://graph.test/v21.0/106540352242922/messages"
+    assert http.sent["to"] == "16505551234" and http.sent["text"]["body"] == "Thanks!"
+
+
+def test_whatsapp_outside_24_hours_is_refused() -> None:
+    http = FakeTransport()
+    sender = WhatsAppCloudSender(http, "https://graph.test", "t", "1", window_after(30, Channel.WHATSAPP))
+
+    with pytest.raises(SendError) as err:
+        sender.send(outbound(Channel.WHATSAPP, "+16505551234"))
+    assert err.value.permanent and http.requests == []
+
+
+@pytest.mark.parametrize(("code", "permanent"), [(131047, True), (131026, True), (130429, False), (131056, False)])
+def test_whatsapp_error_codes(code: int, permanent: bool) -> None:
+    http = FakeTransport(ok({"error": {"code": code, "message": "x"}}, 400))
+    sender = WhatsAppCloudSender(http, "https://graph.test", "t", "1", window_after(1, Channel.WHATSAPP))
+    with pytest.raises(SendError) as err:
+        sender.send(outbound(Channel.WHATSAPP, "+16505551234"))
+    assert err.value.permanent is permanent and err.value.code == str(code)
+
+
+# -- X ------------------------------------------------------------------------------------
+CREDS = OAuth1Credentials("ck", "cs", "tok", "ts")
+
+
+def test_x_dm_goes_to_the_conversation_with_the_sender() -> None:
+    http = FakeTransport(ok({"data": {"dm_conversation_id": "1-2", "dm_event_id": "185600"}}, 201))
+    sender = XDirectMessageSender(http, "https://api.x.test/2", CREDS)
+
+    assert sender.send(outbound(Channel.X, "3001969357")) == "185600"
+    assert http.requests[0].url == "https://api.x.test/2/dm_conversations/with/3001969357/messages"
+    assert http.sent == {"text": "Thanks!"}
+    assert http.requests[0].headers["Authorization"].startswith('OAuth oauth_consumer_key="ck"')
+
+
+@pytest.mark.parametrize(("status", "permanent"), [(429, False), (503, False), (403, True), (400, True)])
+def test_x_errors(status: int, permanent: bool) -> None:
+    http = FakeTransport(ok({"title": "nope"}, status))
+    with pytest.raises(SendError) as err:
+        XDirectMessageSender(http, "https://api.x.test/2", CREDS).send(outbound(Channel.X, "42"))
+    assert err.value.permanent is permanent
+
+
+def test_oauth1_signature_follows_rfc_5849() -> None:
+    url = "https://api.x.com/2/dm_conversations/with/1/messages"
+    header = oauth1_header("POST", url, CREDS, nonce="abc", timestamp="1318622958")
+
+    # The signature base string written out by hand (RFC 5849 section 3.4.1), keys sorted.
+    base = (
+        "POST&https%3A%2F%2Fapi.x.com%2F2%2Fdm_conversations%2Fwith%2F1%2Fmessages&"
+        "oauth_consumer_key%3Dck%26oauth_nonce%3Dabc%26oauth_signature_method%3DHMAC-SHA1%26"
+        "oauth_timestamp%3D1318622958%26oauth_token%3Dtok%26oauth_version%3D1.0"
+    )
+    digest = hmac.new(b"cs&ts", base.encode(), hashlib.sha1).digest()
+    expected = quote(base64.b64encode(digest).decode(), safe="")
+    assert f'oauth_signature="{expected}"' in header
+
+
+# -- SES ----------------------------------------------------------------------------------
+class FakeSes:
+    def __init__(self, error: dict[str, Any] | None = None) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.error = error
+
+    def send_raw_email(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        if self.error:
+            exc = Exception("boom")
+            exc.response = self.error  # type: ignore[attr-defined]
+            raise exc
+        return {"MessageId": "0100018d-out"}
+
+
+def test_ses_reply_is_threaded_under_the_persons_email() -> None:
+    ses = FakeSes()
+    thread = EmailThread(subject="Noise complaint", in_reply_to="<CAF1@mail>", references="<a@x> <CAF1@mail>")
+    sender = SesEmailSender(ses, "Jane <help@jane.example>", lambda _m: thread, "Your message")
+
+    assert sender.send(outbound(Channel.EMAIL, "res@example.org")) == "0100018d-out"
+    [call] = ses.calls
+    assert call["Destinations"] == ["res@example.org"]
+    mime = message_from_bytes(call["RawMessage"]["Data"], policy=policy.default)
+    assert mime["Subject"] == "Re: Noise complaint"
+    assert mime["In-Reply-To"] == "<CAF1@mail>" and mime["References"] == "<a@x> <CAF1@mail>"
+    assert mime["Auto-Submitted"] == "auto-replied"
+    assert mime.get_content().strip() == "Thanks!"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "permanent"),
+    [("MessageRejected", 400, True), ("Throttling", 400, False), ("InternalFailure", 500, False)],
+)
+def test_ses_errors(code: str, status: int, permanent: bool) -> None:
+    ses = FakeSes({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}})
+    with pytest.raises(SendError) as err:
+        SesEmailSender(ses, "help@jane.example").send(outbound(Channel.EMAIL, "res@example.org"))
+    assert err.value.permanent is permanent and err.value.code == code
+
+
+def test_conversation_thread_finds_the_inbound_email_the_acknowledgement_answers() -> None:
+    store = InMemoryStore()
+    msg = InboundMessage(
+        Channel.EMAIL, "<CAF1@mail>", "res@example.org", "Loud", NOW,
+        meta={"subject": "Noise complaint", "message_id": "<CAF1@mail>", "references": "<a@x> <CAF1@mail>"},
+    )  # fmt: skip
+    plan = plan_inbound(msg, None, None, AnswerTexts(ack="Thanks", first_contact_notice="", help="h"), 60)
+    store.record_inbound(plan)
+    [ack] = plan.queued
+
+    thread = conversation_thread(store)(ack)
+
+    assert thread == EmailThread("Noise complaint", "<CAF1@mail>", "<a@x> <CAF1@mail>")
+
+
+def test_live_senders_cover_every_channel_answered_through_the_queue() -> None:
+    assert set(LIVE_SENDERS) == {Channel.MESSENGER, Channel.INSTAGRAM, Channel.WHATSAPP, Channel.X, Channel.EMAIL}
+
+
+def test_live_sender_factories_need_their_credentials() -> None:
+    from chalicelib.services.errors import NotConfiguredError
+    from chalicelib.settings import Settings
+
+    bare = Settings()
+    for channel in (Channel.MESSENGER, Channel.WHATSAPP, Channel.X):
+        with pytest.raises(NotConfiguredError):
+            LIVE_SENDERS[channel](bare)
+    configured = bare.model_copy(
+        update={"meta_page_access_token": "t", "whatsapp_access_token": "t", "whatsapp_phone_number_id": "1",
+                "x_consumer_key": "k", "x_consumer_secret": "s", "x_access_token": "t", "x_access_token_secret": "s"}
+    )  # fmt: skip
+    assert isinstance(LIVE_SENDERS[Channel.INSTAGRAM](configured), MetaMessengerSender)
+    assert isinstance(LIVE_SENDERS[Channel.WHATSAPP](configured), WhatsAppCloudSender)
+    assert isinstance(LIVE_SENDERS[Channel.X](configured), XDirectMessageSender)
+
+
+def test_store_window_reads_the_installed_containers_store() -> None:
+    from chalicelib.adapters.channels import store_window
+    from chalicelib.adapters.memory import InMemoryQueue
+    from chalicelib.bootstrap import Container, use_container
+    from chalicelib.settings import Settings
+
+    store = InMemoryStore()
+    msg = InboundMessage(Channel.MESSENGER, "m1", "700", "hi", NOW - timedelta(hours=30))
+    store.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
+    use_container(Container(settings=Settings(), store=store, queue=InMemoryQueue(), clock=lambda: NOW))
+    try:
+        state = store_window(outbound(Channel.MESSENGER, "700"))
+    finally:
+        use_container(None)
+    assert state.open and state.tagged
