@@ -49,11 +49,21 @@ class DoneBody(BaseModel):
     outcome: Outcome = Outcome.ANSWERED
 
 
+class ClaimBody(BaseModel):
+    # Organizers only: claim it in someone else's name (reassign).
+    user_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
 @bp.route("/api/tasks/{task_id}/claim", methods=["POST"])
 @http_errors
 def claim_task(task_id: str) -> dict[str, Any]:
-    user = current_user(bp.current_request)
-    return task_view(followup.claim(get_container(), task_id, user))
+    request = bp.current_request
+    user = current_user(request)
+    body = json_body(request, ClaimBody)
+    c = get_container()
+    if body.user_id and body.user_id != user.id:
+        return task_view(followup.assign(c, task_id, user, body.user_id))
+    return task_view(followup.claim(c, task_id, user))
 
 
 @bp.route("/api/tasks/{task_id}/release", methods=["POST"])

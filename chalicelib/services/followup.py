@@ -24,7 +24,7 @@ from chalicelib.domain.model import (
     User,
     identity_kind,
 )
-from chalicelib.services.errors import ConflictError, NotFoundError, UnprocessableError
+from chalicelib.services.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from chalicelib.services.outbound import Deps, hold_until, queue_message
 from chalicelib.services.ports import InFlightError, TaskStateError
 
@@ -52,6 +52,17 @@ def claim(deps: Deps, task_id: str, user: User) -> Task:
         return deps.store.claim_task(task_id, user.id, now, lease)
     except TaskStateError as err:
         raise _refused(err, "claim") from None
+
+
+def assign(deps: Deps, task_id: str, organizer: User, user_id: str) -> Task:
+    """An organizer hands a task to someone: released from its holder, claimed in their name."""
+    if not organizer.role.allows(Role.ORGANIZER):
+        raise ForbiddenError("only organizers assign tasks to someone else")
+    target = deps.store.get_user(user_id)
+    if target is None:
+        raise NotFoundError("no such user")
+    release(deps, task_id, organizer)
+    return claim(deps, task_id, target)
 
 
 def release(deps: Deps, task_id: str, user: User) -> Task:

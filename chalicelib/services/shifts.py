@@ -97,7 +97,8 @@ def staff_text(deps: Deps, msg: InboundMessage, staff: StaffPhone) -> str:
         _hand_back(deps, staff)
         return ""
     if msg.keyword is Keyword.HELP:
-        return HELP
+        return "" if msg.keyword_answered_by_provider else HELP
+    # Opt-in words are ordinary answers here: a volunteer's "Yes" is relayed like any other.
     try:
         return _command(deps, staff, parse_command(msg.text))
     except HearbackError as err:

@@ -176,3 +176,25 @@ def test_organizer_may_close_any_task(
     identity = container.store.find_identity("phone", CONSTITUENT)
     assert identity is not None and identity.status_of("sms") is SubscriptionStatus.SUBSCRIBED
     assert identity.open_task_id is None
+
+
+def test_an_organizer_reassigns_a_held_task_and_a_volunteer_cannot(
+    client: Any, container: Container, organizer_headers: dict[str, str], task_id: str
+) -> None:
+    ann, bob = volunteer(client, organizer_headers, "Ann"), volunteer(client, organizer_headers, "Bob")
+    post(client, f"/api/tasks/{task_id}/claim", ann)
+    bob_id = _user_id(container, bob)
+
+    assert post(client, f"/api/tasks/{task_id}/claim", ann, {"user_id": bob_id}).status_code == 403
+    organizer = {**organizer_headers, "Content-Type": "application/json"}
+    moved = post(client, f"/api/tasks/{task_id}/claim", organizer, {"user_id": bob_id})
+    assert moved.status_code == 200 and moved.json_body["claimed_by"] == bob_id
+    assert post(client, f"/api/tasks/{task_id}/claim", organizer, {"user_id": "nobody"}).status_code == 404
+
+
+def _user_id(container: Container, headers: dict[str, str]) -> str:
+    from chalicelib.services.users import hash_token
+
+    user = container.store.user_for_token(hash_token(headers["Authorization"].removeprefix("Bearer ")))
+    assert user is not None
+    return user.id
