@@ -174,7 +174,8 @@ def test_merge_moves_identities_messages_stance_and_tasks(
     assert response.status_code == 200
     view = json.loads(response.body)
     assert sorted(i["address"] for i in view["identities"]) == ["+16175550001", "+16175550002"]
-    assert [m["text"] for m in view["messages"] if m["direction"] == "inbound"] == ["from my cell", "from my work phone"]
+    inbound = [m["text"] for m in view["messages"] if m["direction"] == "inbound"]
+    assert inbound == ["from my cell", "from my work phone"]
     assert view["stance"]["support_level"] == 2 and len(view["stance_history"]) == 1
     assert call(client, "get", f"/api/people/{other}", organizer_headers).status_code == 404
     task = container.store.get_task(other_task)
