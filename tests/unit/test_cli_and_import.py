@@ -19,6 +19,7 @@ from chalicelib.settings import Settings
 from tests.support.people import inbound, known_person
 
 T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+EVIL = "=cmd|' /C calc'!A0"
 # What a re-import cannot carry: who recorded it (now "imported") and who holds an open task.
 NOT_CARRIED = {"support_source", "support_recorded_by", "assigned_volunteer"}
 
@@ -48,7 +49,7 @@ def campaign() -> Container:
     s = c.store
     known_person(s, T0, phone="+16175550001", first_name="Ana", last_name="Lopez", email="ana@example.org",
                  zip="02139", van_id="V1", address="1 Main St", city="Cambridge", state="MA",
-                 stance={"support_level": 1, "issues": {"housing": "support"}, "note": "=cmd|' /C calc'!A0"})  # fmt: skip
+                 stance={"support_level": 1, "issues": {"housing": "support"}, "note": EVIL})  # fmt: skip
     known_person(s, T0, phone="+16175550002", first_name="Bo", sms=SubscriptionStatus.OPTED_OUT,
                  stance={"support_level": None, "response": "not_voting"})  # fmt: skip
     known_person(s, T0, phone="+16175550003", first_name="Cy", sms=SubscriptionStatus.SUBSCRIBED)

@@ -19,7 +19,7 @@ from chalicelib.domain.exports import (
     safe_cell,
     safe_phone,
 )
-from chalicelib.domain.model import SubscriptionStatus, User, Role
+from chalicelib.domain.model import Role, SubscriptionStatus, User
 from chalicelib.services import exports
 from chalicelib.services.errors import UnprocessableError
 from chalicelib.settings import DEFAULT_ISSUES
@@ -27,15 +27,38 @@ from tests.support.people import known_person
 
 T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 ISSUES = tuple(DEFAULT_ISSUES.split(","))
-CONTRACT_GENERIC = (
-    "person_id, first_name, last_name, phone, email, zip, support_level, support_label, support_source, "
-    "support_recorded_at, issues, sms_status, do_not_contact, first_contact_at, last_contact_at, "
-    "last_contact_channel, assigned_volunteer"
-).split(", ")
-CONTRACT_VAN = (
-    "VanID, FirstName, LastName, Phone, Email, Zip5, SurveyQuestion, SurveyResponse, DateCanvassed, CanvassedBy, "
-    "ContactType"
-).split(", ")
+CONTRACT_GENERIC = [
+    "person_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "zip",
+    "support_level",
+    "support_label",
+    "support_source",
+    "support_recorded_at",
+    "issues",
+    "sms_status",
+    "do_not_contact",
+    "first_contact_at",
+    "last_contact_at",
+    "last_contact_channel",
+    "assigned_volunteer",
+]
+CONTRACT_VAN = [
+    "VanID",
+    "FirstName",
+    "LastName",
+    "Phone",
+    "Email",
+    "Zip5",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "DateCanvassed",
+    "CanvassedBy",
+    "ContactType",
+]
 CONTRACT_AN = ["email", "phone", "first_name", "last_name", "zip_code", "tags"]
 
 
