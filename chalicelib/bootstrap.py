@@ -48,10 +48,19 @@ class Container:
         )
 
 
-def aws_client(service: str, settings: Settings) -> Any:
+def aws_client(service: str, settings: Settings, config: Any = None) -> Any:
     """A boto3 client for the configured endpoint (embedded moto locally, AWS otherwise)."""
     session = _shared_session()
-    return session.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    return session.client(
+        service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=config
+    )
+
+
+def _s3v4_client(settings: Settings) -> Any:
+    """S3 with Signature Version 4, which presigned links need (SigV2 is retired)."""
+    from botocore.config import Config
+
+    return aws_client("s3", settings, Config(signature_version="s3v4"))
 
 
 def build_container(settings: Settings | None = None) -> Container:
@@ -70,7 +79,7 @@ def build_container(settings: Settings | None = None) -> Container:
     # people, stance, exports: clients built on first use (most requests never export).
     from chalicelib.adapters.s3 import S3BlobStore, SQSExportJobQueue
 
-    blobs = S3BlobStore(lambda: aws_client("s3", settings), settings.exports_bucket)
+    blobs = S3BlobStore(lambda: _s3v4_client(settings), settings.exports_bucket)
     export_jobs = SQSExportJobQueue(lambda: aws_client("sqs", settings), settings.export_jobs_queue_name)
     return Container(
         settings=settings,

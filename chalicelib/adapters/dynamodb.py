@@ -151,6 +151,12 @@ def stance_key(stance: Stance) -> dict[str, Any]:
     return _key(f"PERSON#{stance.person_id}", f"STANCE#{iso(stance.recorded_at)}#{stance.id}")
 
 
+def _projection(fields: list[str]) -> dict[str, Any]:
+    """Read only the model's fields (exports read every person: keys and index attributes are waste)."""
+    names = {f"#p{n}": name for n, name in enumerate(fields)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
 def _stance_attrs(stance: Stance) -> dict[str, Any]:
     """recorded_at in the sort-key format, so that stored stances compare as text."""
     return {**_attrs(stance), "recorded_at": iso(stance.recorded_at)}
@@ -450,6 +456,7 @@ class DynamoDBStore:
                 "KeyConditionExpression": condition,
                 "ExpressionAttributeValues": serialize(values),
                 "Limit": page_size,
+                **_projection([*Person.model_fields, "stance"]),
             }
             while True:
                 page = self._db.query(**kwargs)
@@ -459,9 +466,9 @@ class DynamoDBStore:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _batch_get(self, keys: list[dict[str, Any]], fields: list[str]) -> Iterator[dict[str, Any]]:
         for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {self._table: {"Keys": keys[start : start + 100]}}
+            request: dict[str, Any] = {self._table: {"Keys": keys[start : start + 100], **_projection(fields)}}
             while request:
                 found = self._db.batch_get_item(RequestItems=request)
                 for item in found["Responses"].get(self._table, []):
@@ -470,10 +477,12 @@ class DynamoDBStore:
 
     def get_identities(self, keys: list[tuple[str, str]]) -> list[Identity]:
         unique = list(dict.fromkeys(keys))
-        return [Identity.model_validate(i) for i in self._batch_get([identity_key(k, a) for k, a in unique])]
+        wanted = [identity_key(k, a) for k, a in unique]
+        return [Identity.model_validate(i) for i in self._batch_get(wanted, [*Identity.model_fields])]
 
     def get_tasks(self, task_ids: list[str]) -> list[Task]:
-        return [Task.model_validate(i) for i in self._batch_get([task_key(t) for t in dict.fromkeys(task_ids)])]
+        keys = [task_key(t) for t in dict.fromkeys(task_ids)]
+        return [Task.model_validate(i) for i in self._batch_get(keys, [*Task.model_fields])]
 
     def create_person(self, person: Person, identities: list[Identity], stance: Stance | None) -> None:
         items: list[dict[str, Any]] = [

@@ -117,9 +117,6 @@ class ExportQuery:
             return self.support
         return PRESET_LEVELS[self.preset] if self.preset else None
 
-    def needs_identities(self) -> bool:
-        return True  # every format prints sms status or do-not-text
-
     def matches(self, record: ExportRecord) -> bool:
         stance = record.stance
         levels = self.levels
