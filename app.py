@@ -1,34 +1,55 @@
 """Hearback: every message a constituent sends is acknowledged, followed up and counted.
 
-This file is the table of contents; the routes live in ``chalicelib/api``.
+This file is the table of contents; everything else lives in ``chalicelib``.
 """
 
 from chalice import Chalice
 
-from chalicelib.api import observability, tasks, users, webhooks_twilio
-
-# -- channels (issue 5) --
-# isort: split
-from chalicelib.api import email, webhooks_meta, webhooks_voice, webhooks_x
-
-# -- follow-up (issue 3) --
-# isort: split
-from chalicelib.api import schedules, shifts, workers
+from chalicelib.api import (
+    email,
+    exports,
+    observability,
+    people,
+    people_search,
+    saved_replies,
+    schedules,
+    shifts,
+    stats,
+    tasks,
+    team,
+    users,
+    web,
+    webhooks_meta,
+    webhooks_twilio,
+    webhooks_voice,
+    webhooks_x,
+    workers,
+)
 
 app = Chalice(app_name="hearback")
 observability.register(app)  # JSON logs with personal data redacted, EMF metrics (every event type)
 
+# Webhooks: providers call these; each verifies its provider's signature first.
 app.register_blueprint(webhooks_twilio.bp)
-app.register_blueprint(tasks.bp)
-app.register_blueprint(users.bp)
-
-# -- channels (issue 5) --
-app.register_blueprint(webhooks_meta.bp)
 app.register_blueprint(webhooks_voice.bp)
+app.register_blueprint(webhooks_meta.bp)
 app.register_blueprint(webhooks_x.bp)
-app.register_blueprint(email.bp)
+app.register_blueprint(email.bp)  # SES inbound mail through SNS
 
-# -- follow-up (issue 3) --
+# Volunteer and organizer API.
+app.register_blueprint(users.bp)
+app.register_blueprint(tasks.bp)
+app.register_blueprint(shifts.bp)
+app.register_blueprint(people.bp)
+app.register_blueprint(people_search.bp)
+app.register_blueprint(saved_replies.bp)
+app.register_blueprint(team.bp)
+app.register_blueprint(exports.bp)
+app.register_blueprint(stats.bp)
+
+# Queue workers and scheduled jobs.
 app.register_blueprint(workers.bp)
 app.register_blueprint(schedules.bp)
-app.register_blueprint(shifts.bp)
+
+# The inbox page.
+app.register_blueprint(web.bp)

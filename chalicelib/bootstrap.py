@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.domain.inbound import AnswerTexts
 from chalicelib.domain.model import Channel, utcnow
 from chalicelib.services import users
-from chalicelib.services.ports import Clock, OutboundQueue, Sender, Store
+from chalicelib.services.ports import BlobStore, Clock, ExportJobQueue, OutboundQueue, Sender, Store
 from chalicelib.settings import Settings, get_settings
 
 
@@ -32,6 +32,9 @@ class Container:
     store: Store
     queue: OutboundQueue
     clock: Clock = field(default=utcnow)
+    # -- people, stance, exports: where export files go and the queue export jobs wait on.
+    blobs: BlobStore | None = None
+    export_jobs: ExportJobQueue | None = None
     # follow-up (issue 3): Channel -> Sender registry (outbox unless built for OUTBOUND=live).
     senders: dict[Channel, Sender] = field(default_factory=_outbox_senders)
 
@@ -45,10 +48,19 @@ class Container:
         )
 
 
-def aws_client(service: str, settings: Settings) -> Any:
+def aws_client(service: str, settings: Settings, config: Any = None) -> Any:
     """A boto3 client for the configured endpoint (embedded moto locally, AWS otherwise)."""
     session = _shared_session()
-    return session.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    return session.client(
+        service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=config
+    )
+
+
+def _s3v4_client(settings: Settings) -> Any:
+    """S3 with Signature Version 4, which presigned links need (SigV2 is retired)."""
+    from botocore.config import Config
+
+    return aws_client("s3", settings, Config(signature_version="s3v4"))
 
 
 def build_container(settings: Settings | None = None) -> Container:
@@ -64,7 +76,19 @@ def build_container(settings: Settings | None = None) -> Container:
         dedupe_ttl=timedelta(days=settings.dedupe_ttl_days),
     )
     queue = SQSOutboundQueue(LazyClient("sqs", settings), settings.outbound_queue_name)
-    return Container(settings=settings, store=store, queue=queue, senders=build_senders(settings))
+    # people, stance, exports: clients built on first use (most requests never export).
+    from chalicelib.adapters.s3 import S3BlobStore, SQSExportJobQueue
+
+    blobs = S3BlobStore(lambda: _s3v4_client(settings), settings.exports_bucket)
+    export_jobs = SQSExportJobQueue(lambda: aws_client("sqs", settings), settings.export_jobs_queue_name)
+    return Container(
+        settings=settings,
+        store=store,
+        queue=queue,
+        blobs=blobs,
+        export_jobs=export_jobs,
+        senders=build_senders(settings),
+    )
 
 
 # --- deploy (issue 7): settings with secrets from SSM Parameter Store --------------------------

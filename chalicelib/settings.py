@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     task_queue_shards: int = Field(default=4, ge=1, le=64)
     dedupe_ttl_days: int = Field(default=14, ge=8)
 
+    # -- people, stance, exports ---------------------------------------------------------
+    # The export job queue's name is also fixed in chalicelib/api/exports.py (Chalice reads
+    # queue names when the app is imported, before settings exist).
+    export_jobs_queue_name: str = "hearback-exports"
+    export_jobs_dlq_name: str = "hearback-exports-dlq"
+    # Above this an HTTP export asks for an export job (Lambda answers at most 6 MB).
+    export_inline_max_bytes: int = Field(default=5_000_000, ge=1000)
+    # The stats snapshot is recomputed by a scheduled job; older than this, on demand.
+    stats_max_age_minutes: int = Field(default=30, ge=1)
+    stats_window_days: int = Field(default=30, ge=1, le=366)
     # Volunteers answer (issue 3): sending hours, escalation, the outbound worker.
     sending_hours_start: str = "09:00"
     sending_hours_end: str = "20:00"

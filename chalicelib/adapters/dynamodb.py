@@ -10,8 +10,15 @@
 | provider pointer  | PROVIDER#<channel>#<provider id> | OUTMSG            |                                   |
 | user              | USER#<id>                       | USER               |                                   |
 | token             | TOKEN#<sha256>                  | TOKEN              |                                   |
+| saved reply       | SAVED_REPLIES                   | REPLY#<id>         |                                   |
+| stance data point | PERSON#<id>                     | STANCE#<iso>#<id>  |                                   |
+| suppression       | SUPPRESS#<sha256 of kind:addr>  | SUPPRESS           |                                   |
+| deletion record   | DELETION#<person id>            | DELETION           |                                   |
+| export job        | EXPORT#<id>                     | EXPORT             |                                   |
+| stats snapshot    | STATS                           | LATEST             |                                   |
 | staff phone       | USERPHONE#<e164>                | USERPHONE          | SHIFT#on / <last offer>#<e164>    |
 
+Person items are also in gsi2 (sparse): gsi2pk = PEOPLE#<shard>, gsi2sk = <changed iso>#<id>.
 Staff phones are also in gsi2 (STAFF#<role> / <user id>): organizers to notify, without a scan.
 
 Nothing written for every message shares a partition key: the task index is sharded by
@@ -20,7 +27,9 @@ task id and there are no global counters on the hot path.
 
 from __future__ import annotations
 
+import json
 import zlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,11 +55,17 @@ from chalicelib.domain.model import (
     iso,
     preview_of,
 )
+from chalicelib.domain.saved_replies import SavedReply
+from chalicelib.domain.stance import Stance
 from chalicelib.services.ports import (
     DuplicateDeliveryError,
+    ExportJob,
+    IdentityTakenError,
     InFlightError,
     MessageFill,
     MessageRef,
+    PersonNotFoundError,
+    PersonRow,
     SenderLookup,
     SendStart,
     StalePlanError,
@@ -129,6 +144,22 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
 
 def _attrs(model: Model) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=True)
+
+
+# -- people, stance, exports -----------------------------------------------------------------
+def stance_key(stance: Stance) -> dict[str, Any]:
+    return _key(f"PERSON#{stance.person_id}", f"STANCE#{iso(stance.recorded_at)}#{stance.id}")
+
+
+def _projection(fields: list[str]) -> dict[str, Any]:
+    """Read only the model's fields (exports read every person: keys and index attributes are waste)."""
+    names = {f"#p{n}": name for n, name in enumerate(fields)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
+def _stance_attrs(stance: Stance) -> dict[str, Any]:
+    """recorded_at in the sort-key format, so that stored stances compare as text."""
+    return {**_attrs(stance), "recorded_at": iso(stance.recorded_at)}
 
 
 class DynamoDBStore:
@@ -211,7 +242,9 @@ class DynamoDBStore:
                 "attribute_not_exists(pk)",
             )})  # fmt: skip
             items.append({"Put": self._put(
-                person_key(person.id), {"type": "person", **_attrs(person)}, "attribute_not_exists(pk)"
+                person_key(person.id),
+                {"type": "person", **_attrs(person), **self._people_index(person.id, msg.received_at)},
+                "attribute_not_exists(pk)",
             )})  # fmt: skip
         else:
             sets = ["last_inbound.#ch = :now"]
@@ -254,8 +287,14 @@ class DynamoDBStore:
             "last_contact_at = :now",
             "last_contact_channel = :ch",
             "first_contact_at = if_not_exists(first_contact_at, :now)",
+            # people, stance, exports: the person changed (exports' since= reads gsi2sk).
+            "gsi2sk = :g2sk",
+            "gsi2pk = if_not_exists(gsi2pk, :g2pk)",
         ]
-        values: dict[str, Any] = {":now": now, ":ch": plan.inbound.channel.value}
+        index = self._people_index(plan.person_id, plan.inbound.received_at)
+        values: dict[str, Any] = {
+            ":now": now, ":ch": plan.inbound.channel.value, ":g2sk": index["gsi2sk"], ":g2pk": index["gsi2pk"],
+        }  # fmt: skip
         condition = "attribute_exists(pk)"
         if plan.open_task is not None or plan.join_task_id is not None:
             # The plan relied on the open task it was given; hold it to that.
@@ -297,6 +336,339 @@ class DynamoDBStore:
                 raise StalePlanError() from None
             raise
 
+    # -- people, stance, exports ---------------------------------------------------------
+    # Person items carry the current stance (attribute ``stance``) and sit in the sparse
+    # gsi2: gsi2pk = PEOPLE#<shard>, gsi2sk = <changed iso>#<id>, so exports page through
+    # people only (never messages) and ``since=`` is a key condition. Stance data points
+    # are PERSON#<id> / STANCE#<iso>#<id>; suppression entries SUPPRESS#<sha256> / SUPPRESS.
+    PEOPLE_SHARDS = 4  # fixed: changing it needs a re-index of person items
+
+    def people_shard(self, person_id: str) -> int:
+        return zlib.crc32(person_id.encode()) % self.PEOPLE_SHARDS
+
+    def _people_index(self, person_id: str, changed: datetime) -> dict[str, str]:
+        return {"gsi2pk": f"PEOPLE#{self.people_shard(person_id)}", "gsi2sk": f"{iso(changed)}#{person_id}"}
+
+    def _person_attrs(self, person: Person, stance: Stance | None) -> dict[str, Any]:
+        changed = max(t for t in (person.created_at, person.updated_at, person.last_contact_at) if t)
+        attrs: dict[str, Any] = {"type": "person", **_attrs(person), **self._people_index(person.id, changed)}
+        if stance is not None:
+            attrs["stance"] = _stance_attrs(stance)
+        return attrs
+
+    def _row(self, item: dict[str, Any]) -> PersonRow:
+        stance = item.get("stance")
+        return PersonRow(Person.model_validate(item), Stance.model_validate(stance) if stance else None)
+
+    def add_stance(self, stance: Stance, changed_at: datetime | None = None) -> bool:
+        point = _stance_attrs(stance)
+        changed = changed_at or stance.recorded_at
+        index = self._people_index(stance.person_id, changed)
+        update = {
+            "TableName": self._table,
+            "Key": person_key(stance.person_id),
+            "UpdateExpression": "SET #stance = :s, updated_at = :now, gsi2sk = :g2sk, "
+            "gsi2pk = if_not_exists(gsi2pk, :g2pk)",
+            "ConditionExpression": "attribute_exists(pk) AND (attribute_not_exists(#stance) "
+            "OR #stance.recorded_at < :at OR (#stance.recorded_at = :at AND #stance.id <= :id))",
+            "ExpressionAttributeNames": {"#stance": "stance"},
+            "ExpressionAttributeValues": serialize({
+                ":s": point, ":now": iso(changed), ":g2sk": index["gsi2sk"], ":g2pk": index["gsi2pk"],
+                ":at": point["recorded_at"], ":id": stance.id,
+            }),
+        }  # fmt: skip
+        put = self._put(stance_key(stance), {"type": "stance", **point})
+        try:
+            self._db.transact_write_items(TransactItems=[{"Put": put}, {"Update": update}])  # type: ignore[list-item]
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+        if self._get(person_key(stance.person_id)) is None:
+            raise PersonNotFoundError(stance.person_id)
+        # An older data point (a late import): history only, the current stance stays.
+        self._db.put_item(**put)
+        return False
+
+    def list_stances(self, person_id: str) -> list[Stance]:
+        return [Stance.model_validate(i) for i in self._query_prefix(f"PERSON#{person_id}", "STANCE#")]
+
+    def get_current_stance(self, person_id: str) -> Stance | None:
+        item = self._get(person_key(person_id))
+        return self._row(item).stance if item else None
+
+    def _query_prefix(self, pk: str, prefix: str) -> Iterator[dict[str, Any]]:
+        condition, values = "pk = :pk", {":pk": pk}
+        if prefix:
+            condition += " AND begins_with(sk, :prefix)"
+            values[":prefix"] = prefix
+        paginator = self._db.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=serialize(values),
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for item in page["Items"]:
+                yield deserialize(item)
+
+    def update_person(self, person_id: str, changes: dict[str, str | None], at: datetime) -> Person:
+        index = self._people_index(person_id, at)
+        names = {"#u": "updated_at", "#g2sk": "gsi2sk", "#g2pk": "gsi2pk"}
+        values: dict[str, Any] = {":u": iso(at), ":g2sk": index["gsi2sk"], ":g2pk": index["gsi2pk"]}
+        sets = ["#u = :u", "#g2sk = :g2sk", "#g2pk = if_not_exists(#g2pk, :g2pk)"]
+        removes = []
+        for n, (field, value) in enumerate(sorted(changes.items())):
+            names[f"#f{n}"] = field
+            if value is None:
+                removes.append(f"#f{n}")
+            else:
+                sets.append(f"#f{n} = :f{n}")
+                values[f":f{n}"] = value
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            found = self._db.update_item(
+                TableName=self._table,
+                Key=person_key(person_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=serialize(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise PersonNotFoundError(person_id) from None
+            raise
+        return Person.model_validate(deserialize(found["Attributes"]))
+
+    def people_pages(self, since: datetime | None, page_size: int) -> Iterator[list[PersonRow]]:
+        for shard in range(self.PEOPLE_SHARDS):
+            condition = "gsi2pk = :pk"
+            values: dict[str, Any] = {":pk": f"PEOPLE#{shard}"}
+            if since is not None:
+                condition += " AND gsi2sk >= :since"
+                values[":since"] = iso(since)
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": "gsi2",
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeValues": serialize(values),
+                "Limit": page_size,
+                **_projection([*Person.model_fields, "stance"]),
+            }
+            while True:
+                page = self._db.query(**kwargs)
+                if page["Items"]:
+                    yield [self._row(deserialize(i)) for i in page["Items"]]
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _batch_get(self, keys: list[dict[str, Any]], fields: list[str]) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {self._table: {"Keys": keys[start : start + 100], **_projection(fields)}}
+            while request:
+                found = self._db.batch_get_item(RequestItems=request)
+                for item in found["Responses"].get(self._table, []):
+                    yield deserialize(item)
+                request = found.get("UnprocessedKeys") or {}
+
+    def get_identities(self, keys: list[tuple[str, str]]) -> list[Identity]:
+        unique = list(dict.fromkeys(keys))
+        wanted = [identity_key(k, a) for k, a in unique]
+        return [Identity.model_validate(i) for i in self._batch_get(wanted, [*Identity.model_fields])]
+
+    def get_tasks(self, task_ids: list[str]) -> list[Task]:
+        keys = [task_key(t) for t in dict.fromkeys(task_ids)]
+        return [Task.model_validate(i) for i in self._batch_get(keys, [*Task.model_fields])]
+
+    def create_person(self, person: Person, identities: list[Identity], stance: Stance | None) -> None:
+        items: list[dict[str, Any]] = [
+            {"Put": self._put(person_key(person.id), self._person_attrs(person, stance), "attribute_not_exists(pk)")}
+        ]
+        for identity in identities:
+            key = identity_key(identity.kind, identity.address)
+            attrs = {"type": "identity", **_attrs(identity)}
+            items.append({"Put": self._put(key, attrs, "attribute_not_exists(pk)")})
+        if stance is not None:
+            items.append({"Put": self._put(stance_key(stance), {"type": "stance", **_stance_attrs(stance)})})
+        try:
+            self._db.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            for identity in identities:
+                taken = self.find_identity(identity.kind, identity.address)
+                if taken is not None:
+                    raise IdentityTakenError(taken.person_id) from None
+            raise IdentityTakenError(person.id) from None
+
+    def move_person_data(self, from_id: str, to_id: str) -> set[str]:
+        task_ids: set[str] = set()
+        moved: list[dict[str, Any]] = []
+        for item in self._query_prefix(f"PERSON#{from_id}", ""):
+            if item["sk"] == PROFILE:
+                continue
+            moved.append(item)
+            if item.get("type") == "message" and item.get("task_id"):
+                task_ids.add(item["task_id"])
+            if len(moved) == 25:
+                self._move_items(moved, to_id)
+                moved = []
+        if moved:
+            self._move_items(moved, to_id)
+        for task_id in task_ids:
+            self._set_if_exists(task_key(task_id), "person_id", to_id)
+        return task_ids
+
+    def _move_items(self, items: list[dict[str, Any]], to_id: str) -> None:
+        copies = [{**i, "pk": f"PERSON#{to_id}", "person_id": to_id} for i in items]
+        self._write_batch([{"PutRequest": {"Item": serialize(c)}} for c in copies])
+        for item in items:
+            if item.get("type") == "message" and item.get("provider_id") and item.get("direction") == "outbound":
+                self._set_if_exists(provider_key(Channel(item["channel"]), item["provider_id"]), "person_id", to_id)
+        self._write_batch([{"DeleteRequest": {"Key": _key(i["pk"], i["sk"])}} for i in items])
+
+    def _write_batch(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            while pending:
+                pending = self._db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    def _set_if_exists(self, key: dict[str, Any], name: str, value: str) -> None:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET #n = :v",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#n": name},
+                ExpressionAttributeValues=serialize({":v": value}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def reassign_identity(self, kind: str, address: str, person_id: str, open_task_id: str | None) -> None:
+        expression = "SET person_id = :p" + (", open_task_id = :t" if open_task_id else " REMOVE open_task_id")
+        values = {":p": person_id, ":t": open_task_id}
+        self._db.update_item(
+            TableName=self._table,
+            Key=identity_key(kind, address),
+            UpdateExpression=expression,
+            ExpressionAttributeValues=serialize(values),
+        )
+
+    def replace_person(self, person: Person, stance: Stance | None) -> None:
+        self._db.put_item(**self._put(person_key(person.id), self._person_attrs(person, stance)))
+
+    def delete_profile(self, person_id: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=person_key(person_id))
+
+    def count_people(self, since: datetime | None) -> int:
+        total = 0
+        for shard in range(self.PEOPLE_SHARDS):
+            condition = "gsi2pk = :pk"
+            values: dict[str, Any] = {":pk": f"PEOPLE#{shard}"}
+            if since is not None:
+                condition += " AND gsi2sk >= :since"
+                values[":since"] = iso(since)
+            paginator = self._db.get_paginator("query")
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName="gsi2",
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=serialize(values),
+                Select="COUNT",
+            ):
+                total += page["Count"]
+        return total
+
+    def erase_person(self, person_id: str, suppress: list[str], record: dict[str, str]) -> None:
+        # Suppression first: whatever happens next, the person is never contacted again.
+        self._write_batch([
+            {"PutRequest": {"Item": {**_key(f"SUPPRESS#{h}", "SUPPRESS"), **serialize({"type": "suppression"})}}}
+            for h in dict.fromkeys(suppress)
+        ])  # fmt: skip
+        profile = self._get(person_key(person_id))
+        keys: list[dict[str, Any]] = []
+        task_ids: set[str] = set()
+        for item in self._query_prefix(f"PERSON#{person_id}", ""):
+            if item["sk"] == PROFILE:
+                continue
+            keys.append(_key(item["pk"], item["sk"]))
+            if item.get("task_id"):
+                task_ids.add(item["task_id"])
+            if item.get("provider_id") and item.get("direction") == "outbound":
+                keys.append(provider_key(Channel(item["channel"]), item["provider_id"]))
+        if profile is not None:
+            person = Person.model_validate(profile)
+            keys += [identity_key(*ref.split(":", 1)) for ref in person.identities]
+            if person.open_task_id:
+                task_ids.add(person.open_task_id)
+        keys += [task_key(t) for t in sorted(task_ids)]
+        self._write_batch([{"DeleteRequest": {"Key": k}} for k in keys])
+        self._db.put_item(
+            TableName=self._table,
+            Item={**_key(f"DELETION#{person_id}", "DELETION"), **serialize({"type": "deletion", **record})},
+        )
+        self._db.delete_item(TableName=self._table, Key=person_key(person_id))
+
+    def is_suppressed(self, identity_hash: str) -> bool:
+        return self._get(_key(f"SUPPRESS#{identity_hash}", "SUPPRESS")) is not None
+
+    def put_stats(self, stats: dict[str, Any]) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item={**_key("STATS", "LATEST"), **serialize({"type": "stats", "data": json.dumps(stats)})},
+        )
+
+    def get_stats(self) -> dict[str, Any] | None:
+        item = self._get(_key("STATS", "LATEST"))
+        return json.loads(item["data"]) if item else None
+
+    def count_tasks(self, status: TaskStatus, due_before: datetime | None = None) -> int:
+        total = 0
+        for shard in range(self._shards):
+            condition = "gsi1pk = :pk"
+            values: dict[str, Any] = {":pk": f"TASKS#{status.value}#{shard}"}
+            if due_before is not None:
+                condition += " AND gsi1sk < :due"
+                values[":due"] = iso(due_before)
+            paginator = self._db.get_paginator("query")
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName="gsi1",
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=serialize(values),
+                Select="COUNT",
+            ):
+                total += page["Count"]
+        return total
+
+    def scan_activity(self, since: datetime) -> Iterator[dict[str, Any]]:
+        paginator = self._db.get_paginator("scan")
+        pages = paginator.paginate(
+            TableName=self._table,
+            FilterExpression="#type IN (:m, :t) AND created_at >= :since",
+            ProjectionExpression="#type, id, person_id, direction, channel, kind, created_at, task_id, "
+            "sent_by, due_at, done_at, #status",
+            ExpressionAttributeNames={"#type": "type", "#status": "status"},
+            ExpressionAttributeValues=serialize({":m": "message", ":t": "task", ":since": iso(since)[:19]}),
+        )
+        for page in pages:
+            for item in page["Items"]:
+                yield deserialize(item)
+
+    def put_export_job(self, job: ExportJob) -> None:
+        self._db.put_item(**self._put(_key(f"EXPORT#{job.id}", "EXPORT"), {"type": "export", **_attrs(job)}))
+
+    def get_export_job(self, job_id: str) -> ExportJob | None:
+        item = self._get(_key(f"EXPORT#{job_id}", "EXPORT"))
+        return ExportJob.model_validate(item) if item else None
+
     # -- messages ------------------------------------------------------------------------
     def _message_put(self, message: Message) -> dict[str, Any]:
         key = _key(f"PERSON#{message.person_id}", message_sk(message.created_at, message.id))
@@ -329,6 +701,8 @@ class DynamoDBStore:
             "created_at": iso(ref.created_at),
         }
         self._db.put_item(**self._put(provider_key(channel, provider_id), attrs))
+        # people, stance, exports: the message names its pointer, so merges and deletions find it.
+        self._set_if_exists(message_key(ref), "provider_id", provider_id)
 
     def find_by_provider_id(self, channel: Channel, provider_id: str) -> MessageRef | None:
         item = self._get(provider_key(channel, provider_id))
@@ -836,3 +1210,25 @@ class DynamoDBStore:
                 return False
             raise
         return True
+
+    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    # One short partition (organizers keep a few dozen): pk SAVED_REPLIES, sk REPLY#<id>.
+    def put_saved_reply(self, reply: SavedReply) -> None:
+        attrs = {"type": "saved_reply", **_attrs(reply)}
+        self._db.put_item(**self._put(_key("SAVED_REPLIES", f"REPLY#{reply.id}"), attrs))
+
+    def list_saved_replies(self) -> list[SavedReply]:
+        paginator = self._db.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :reply)",
+            ExpressionAttributeValues=serialize({":pk": "SAVED_REPLIES", ":reply": "REPLY#"}),
+            ConsistentRead=True,
+        )
+        return [SavedReply.model_validate(deserialize(i)) for page in pages for i in page["Items"]]
+
+    def delete_saved_reply(self, reply_id: str) -> bool:
+        old = self._db.delete_item(
+            TableName=self._table, Key=_key("SAVED_REPLIES", f"REPLY#{reply_id}"), ReturnValues="ALL_OLD"
+        )
+        return bool(old.get("Attributes"))

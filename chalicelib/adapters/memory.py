@@ -7,9 +7,12 @@ to them by the shared contract suite in ``tests/integration/test_store_contract.
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from chalicelib.adapters.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.followup import StaffPhone
@@ -29,10 +32,16 @@ from chalicelib.domain.model import (
     iso,
     preview_of,
 )
+from chalicelib.domain.saved_replies import SavedReply
+from chalicelib.domain.stance import Stance, is_newer
 from chalicelib.services.ports import (
     DuplicateDeliveryError,
+    ExportJob,
+    IdentityTakenError,
     MessageFill,
     MessageRef,
+    PersonNotFoundError,
+    PersonRow,
     SenderLookup,
     SendStart,
     StalePlanError,
@@ -52,6 +61,13 @@ class InMemoryStore:
         self.pointers: dict[tuple[str, str], MessageRef] = {}
         self.users: dict[str, User] = {}
         self.tokens: dict[str, str] = {}
+        # people, stance, exports
+        self.stances: dict[str, dict[tuple[str, str], Stance]] = {}
+        self.current_stance: dict[str, Stance] = {}
+        self.suppressed: set[str] = set()
+        self.deletions: dict[str, dict[str, str]] = {}
+        self.stats: dict[str, Any] | None = None
+        self.export_jobs: dict[str, ExportJob] = {}
         # follow-up (issue 3)
         self.send_leases: dict[str, datetime] = {}
         self.send_attempts: dict[str, int] = {}
@@ -116,6 +132,178 @@ class InMemoryStore:
                 task.channel = msg.channel
                 task.inbound_count += 1
 
+    # -- people, stance, exports ---------------------------------------------------------
+    def _changed(self, person: Person) -> datetime:
+        return max(t for t in (person.created_at, person.updated_at, person.last_contact_at) if t is not None)
+
+    def add_stance(self, stance: Stance, changed_at: datetime | None = None) -> bool:
+        with self._lock:
+            person = self.people.get(stance.person_id)
+            if person is None:
+                raise PersonNotFoundError(stance.person_id)
+            self.stances.setdefault(stance.person_id, {})[(iso(stance.recorded_at), stance.id)] = stance.model_copy()
+            if not is_newer(stance, self.current_stance.get(stance.person_id)):
+                return False
+            self.current_stance[stance.person_id] = stance.model_copy()
+            person.updated_at = changed_at or stance.recorded_at
+            return True
+
+    def list_stances(self, person_id: str) -> list[Stance]:
+        with self._lock:
+            points = self.stances.get(person_id, {})
+            return [points[k].model_copy() for k in sorted(points)]
+
+    def get_current_stance(self, person_id: str) -> Stance | None:
+        with self._lock:
+            found = self.current_stance.get(person_id)
+            return found.model_copy() if found else None
+
+    def update_person(self, person_id: str, changes: dict[str, str | None], at: datetime) -> Person:
+        with self._lock:
+            person = self.people.get(person_id)
+            if person is None:
+                raise PersonNotFoundError(person_id)
+            for name, value in changes.items():
+                setattr(person, name, value)
+            person.updated_at = at
+            return person.model_copy(deep=True)
+
+    def people_pages(self, since: datetime | None, page_size: int) -> Iterator[list[PersonRow]]:
+        with self._lock:
+            ordered = sorted(self.people.values(), key=lambda p: (iso(self._changed(p)), p.id))
+            if since is not None:
+                ordered = [p for p in ordered if self._changed(p) >= since]
+            rows = [PersonRow(p.model_copy(deep=True), self.current_stance.get(p.id)) for p in ordered]
+        for start in range(0, len(rows), page_size):
+            yield rows[start : start + page_size]
+
+    def get_identities(self, keys: list[tuple[str, str]]) -> list[Identity]:
+        with self._lock:
+            return [self.identities[k].model_copy(deep=True) for k in dict.fromkeys(keys) if k in self.identities]
+
+    def get_tasks(self, task_ids: list[str]) -> list[Task]:
+        with self._lock:
+            return [self.tasks[t].model_copy(deep=True) for t in dict.fromkeys(task_ids) if t in self.tasks]
+
+    def create_person(self, person: Person, identities: list[Identity], stance: Stance | None) -> None:
+        with self._lock:
+            for identity in identities:
+                taken = self.identities.get((identity.kind, identity.address))
+                if taken is not None:
+                    raise IdentityTakenError(taken.person_id)
+            if person.id in self.people:
+                raise IdentityTakenError(person.id)
+            self.people[person.id] = person.model_copy(deep=True)
+            for identity in identities:
+                self.identities[(identity.kind, identity.address)] = identity.model_copy(deep=True)
+            if stance is not None:
+                self.stances.setdefault(person.id, {})[(iso(stance.recorded_at), stance.id)] = stance.model_copy()
+                self.current_stance[person.id] = stance.model_copy()
+
+    def move_person_data(self, from_id: str, to_id: str) -> set[str]:
+        with self._lock:
+            task_ids: set[str] = set()
+            for key, message in self.messages.pop(from_id, {}).items():
+                message.person_id = to_id
+                self.messages.setdefault(to_id, {})[key] = message
+                if message.task_id:
+                    task_ids.add(message.task_id)
+            for pointer_key, ref in list(self.pointers.items()):
+                if ref.person_id == from_id:
+                    self.pointers[pointer_key] = MessageRef(to_id, ref.message_id, ref.created_at)
+            for key, stance in self.stances.pop(from_id, {}).items():
+                stance.person_id = to_id
+                self.stances.setdefault(to_id, {})[key] = stance
+            for task_id in task_ids:
+                if task_id in self.tasks:
+                    self.tasks[task_id].person_id = to_id
+            return task_ids
+
+    def reassign_identity(self, kind: str, address: str, person_id: str, open_task_id: str | None) -> None:
+        with self._lock:
+            identity = self.identities[(kind, address)]
+            identity.person_id = person_id
+            identity.open_task_id = open_task_id
+
+    def replace_person(self, person: Person, stance: Stance | None) -> None:
+        with self._lock:
+            self.people[person.id] = person.model_copy(deep=True)
+            if stance is None:
+                self.current_stance.pop(person.id, None)
+            else:
+                self.current_stance[person.id] = stance.model_copy()
+
+    def delete_profile(self, person_id: str) -> None:
+        with self._lock:
+            self.people.pop(person_id, None)
+            self.current_stance.pop(person_id, None)
+
+    def count_people(self, since: datetime | None) -> int:
+        with self._lock:
+            return sum(1 for p in self.people.values() if since is None or self._changed(p) >= since)
+
+    def erase_person(self, person_id: str, suppress: list[str], record: dict[str, str]) -> None:
+        with self._lock:
+            self.suppressed.update(suppress)
+            person = self.people.get(person_id)
+            convo = self.messages.pop(person_id, {})
+            task_ids = {m.task_id for m in convo.values() if m.task_id}
+            if person is not None:
+                for ref in person.identities:
+                    kind, address = ref.split(":", 1)
+                    self.identities.pop((kind, address), None)
+                if person.open_task_id:
+                    task_ids.add(person.open_task_id)
+            for task_id in task_ids:
+                self.tasks.pop(task_id, None)
+            for pointer_key, pointer in list(self.pointers.items()):
+                if pointer.person_id == person_id:
+                    del self.pointers[pointer_key]
+            self.stances.pop(person_id, None)
+            self.current_stance.pop(person_id, None)
+            self.deletions[person_id] = dict(record)
+            self.people.pop(person_id, None)
+
+    def is_suppressed(self, identity_hash: str) -> bool:
+        with self._lock:
+            return identity_hash in self.suppressed
+
+    def put_stats(self, stats: dict[str, Any]) -> None:
+        with self._lock:
+            self.stats = json.loads(json.dumps(stats))
+
+    def get_stats(self) -> dict[str, Any] | None:
+        with self._lock:
+            return json.loads(json.dumps(self.stats)) if self.stats is not None else None
+
+    def count_tasks(self, status: TaskStatus, due_before: datetime | None = None) -> int:
+        with self._lock:
+            return sum(
+                1 for t in self.tasks.values() if t.status is status and (due_before is None or t.due_at < due_before)
+            )
+
+    def scan_activity(self, since: datetime) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            found: list[dict[str, Any]] = [
+                {"type": "message", **m.model_dump(mode="json")}
+                for convo in self.messages.values()
+                for m in convo.values()
+                if m.created_at >= since
+            ]
+            found += [
+                {"type": "task", **t.model_dump(mode="json")} for t in self.tasks.values() if t.created_at >= since
+            ]
+        yield from found
+
+    def put_export_job(self, job: ExportJob) -> None:
+        with self._lock:
+            self.export_jobs[job.id] = job.model_copy(deep=True)
+
+    def get_export_job(self, job_id: str) -> ExportJob | None:
+        with self._lock:
+            found = self.export_jobs.get(job_id)
+            return found.model_copy(deep=True) if found else None
+
     # -- messages ------------------------------------------------------------------------
     def _put_message(self, message: Message) -> None:
         convo = self.messages.setdefault(message.person_id, {})
@@ -138,6 +326,10 @@ class InMemoryStore:
     def link_provider_id(self, channel: Channel, provider_id: str, ref: MessageRef) -> None:
         with self._lock:
             self.pointers[(channel.value, provider_id)] = ref
+            # people, stance, exports: the message names its pointer (as in DynamoDBStore).
+            found = self.messages.get(ref.person_id, {}).get((iso(ref.created_at), ref.message_id))
+            if found is not None:
+                found.provider_id = provider_id
 
     def find_by_provider_id(self, channel: Channel, provider_id: str) -> MessageRef | None:
         with self._lock:
@@ -402,6 +594,25 @@ class InMemoryStore:
             task.preview = preview
             return True
 
+    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    def put_saved_reply(self, reply: SavedReply) -> None:
+        with self._lock:
+            self._saved_replies()[reply.id] = reply.model_copy()
+
+    def list_saved_replies(self) -> list[SavedReply]:
+        with self._lock:
+            return [r.model_copy() for r in self._saved_replies().values()]
+
+    def delete_saved_reply(self, reply_id: str) -> bool:
+        with self._lock:
+            return self._saved_replies().pop(reply_id, None) is not None
+
+    def _saved_replies(self) -> dict[str, SavedReply]:
+        # Created on first use so that this block stays self-contained (merges stay clean).
+        if not hasattr(self, "saved_replies"):
+            self.saved_replies: dict[str, SavedReply] = {}
+        return self.saved_replies
+
 
 # -- follow-up (issue 3) -------------------------------------------------------------------
 def _claimable(task: Task, user_id: str, now: datetime) -> bool:
@@ -431,3 +642,26 @@ class InMemoryQueue:
     # -- follow-up (issue 3) -------------------------------------------------------------
     def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
         self.retries.append((receipt_handle, delay_seconds))
+
+
+# -- people, stance, exports -----------------------------------------------------------------
+@dataclass
+class InMemoryBlobStore:
+    """Export files in a dict; links are fake but name the key."""
+
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    def write_stream(self, key: str, chunks: Iterator[bytes], content_type: str) -> int:
+        self.blobs[key] = b"".join(chunks)
+        return len(self.blobs[key])
+
+    def link(self, key: str, expires_seconds: int, filename: str) -> str:
+        return f"memory://exports/{key}?expires={expires_seconds}"
+
+
+@dataclass
+class InMemoryExportJobQueue:
+    jobs: list[str] = field(default_factory=list)
+
+    def enqueue_export(self, job_id: str) -> None:
+        self.jobs.append(job_id)

@@ -122,6 +122,11 @@ class Person(Model):
     zip: str | None = None
     city: str | None = None
     state: str | None = None
+    # -- people, stance, exports (issue 4): organizer-edited fields and the change time that
+    # exports filter on (``since=``); the current stance lives on the person item too.
+    address: str | None = None
+    van_id: str | None = None
+    updated_at: datetime | None = None
     identities: list[str] = Field(default_factory=list)  # "<kind>:<address>"
     open_task_id: str | None = None
     first_contact_at: datetime | None = None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage, plan_inbound
-from chalicelib.domain.model import identity_kind
+from chalicelib.domain.model import SubscriptionStatus, identity_kind
+from chalicelib.domain.people import suppression_hash
 from chalicelib.services.errors import ConflictError
 from chalicelib.services.ports import (
     DuplicateDeliveryError,
@@ -36,8 +39,17 @@ def receive_message(
     """
     identity = lookup.identity if lookup is not None else store.find_identity(_kind(msg), msg.address)
     open_task = identity.open_task_id if identity else None
+    # people, stance, exports: someone whose data was deleted on request is never contacted
+    # again. Only an unknown sender can be suppressed, so known senders pay no extra read.
+    suppressed = (
+        identity is None and msg.keyword is None and store.is_suppressed(suppression_hash(_kind(msg), msg.address))
+    )
+    if suppressed:
+        msg = replace(msg, automated=True)  # recorded and followed up, never acknowledged
     for _ in range(MAX_ATTEMPTS):
         plan = plan_inbound(msg, identity, open_task, texts, sla_minutes)
+        if suppressed:
+            plan.subscription = SubscriptionStatus.OPTED_OUT
         try:
             store.record_inbound(plan)
         except DuplicateDeliveryError as dup:

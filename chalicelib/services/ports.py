@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import Answer, InboundPlan
@@ -18,6 +18,7 @@ from chalicelib.domain.model import (
     Identity,
     Message,
     MessageStatus,
+    Model,
     Person,
     Role,
     SubscriptionStatus,
@@ -25,6 +26,8 @@ from chalicelib.domain.model import (
     TaskStatus,
     User,
 )
+from chalicelib.domain.saved_replies import SavedReply
+from chalicelib.domain.stance import Stance
 
 Clock = Callable[[], datetime]
 
@@ -43,6 +46,40 @@ class InFlightError(Exception):
 
 class StalePlanError(Exception):
     """What the plan assumed about the person changed before it was written; plan again."""
+
+
+# -- people, stance, exports -----------------------------------------------------------------
+class PersonNotFoundError(Exception):
+    """No person with that id."""
+
+
+class IdentityTakenError(Exception):
+    """An address being created already belongs to a person."""
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__("identity already exists")
+        self.person_id = person_id
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person as exports list them: the profile and the current stance, from one item."""
+
+    person: Person
+    stance: Stance | None
+
+
+class ExportJob(Model):
+    id: str
+    status: str  # queued | running | done | failed
+    params: dict[str, str]
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None = None
+    rows: int = 0
+    bytes: int = 0
+    key: str | None = None  # object key in the exports bucket
+    error: str | None = None
 
 
 # -- follow-up (issue 3) -------------------------------------------------------------------
@@ -97,6 +134,68 @@ class Store(Protocol):
         already recorded, StalePlanError when the person's open task or the identity changed
         underneath the plan, InFlightError when a concurrent copy is mid-write.
         """
+
+    # -- people, stance, exports ---------------------------------------------------------
+    def add_stance(self, stance: Stance, changed_at: datetime | None = None) -> bool:
+        """Keep a stance data point; it becomes the person's current stance when it is the
+        newest. ``changed_at`` (default: recorded_at) is when the person counts as changed
+        for exports. True when it became current. Raises PersonNotFoundError."""
+
+    def list_stances(self, person_id: str) -> list[Stance]:
+        """Every data point, oldest first (history is never overwritten)."""
+
+    def get_current_stance(self, person_id: str) -> Stance | None: ...
+
+    def update_person(self, person_id: str, changes: dict[str, str | None], at: datetime) -> Person:
+        """Set profile fields (None removes); records the change time. Raises PersonNotFoundError."""
+
+    def people_pages(self, since: datetime | None, page_size: int) -> Iterator[list[PersonRow]]:
+        """Every person (changed at or after ``since``) with their current stance, a page at a
+        time; reads the store lazily so memory stays flat whatever the number of people."""
+
+    def get_identities(self, keys: list[tuple[str, str]]) -> list[Identity]:
+        """Identities for (kind, address) pairs, in one batched read; missing ones are skipped."""
+
+    def get_tasks(self, task_ids: list[str]) -> list[Task]: ...
+
+    def create_person(self, person: Person, identities: list[Identity], stance: Stance | None) -> None:
+        """Create a known person (import). Raises IdentityTakenError when an address already
+        belongs to someone (nothing is written then)."""
+
+    def move_person_data(self, from_id: str, to_id: str) -> set[str]:
+        """Move messages and stance history from one person to another (merge); re-point provider
+        ids and the tasks those messages belong to. Safe to run again. Returns the task ids."""
+
+    def reassign_identity(self, kind: str, address: str, person_id: str, open_task_id: str | None) -> None: ...
+
+    def replace_person(self, person: Person, stance: Stance | None) -> None:
+        """Overwrite a person's profile and current stance (the end of a merge)."""
+
+    def delete_profile(self, person_id: str) -> None:
+        """Remove only the person item (the last step of a merge, after everything moved)."""
+
+    def count_people(self, since: datetime | None) -> int: ...
+
+    def erase_person(self, person_id: str, suppress: list[str], record: dict[str, str]) -> None:
+        """Delete everything about a person; keep only hashed suppression entries and a record
+        of the deletion (no personal data in either)."""
+
+    def is_suppressed(self, identity_hash: str) -> bool: ...
+
+    def put_stats(self, stats: dict[str, Any]) -> None:
+        """The latest statistics snapshot (computed off the hot path)."""
+
+    def get_stats(self) -> dict[str, Any] | None: ...
+
+    def count_tasks(self, status: TaskStatus, due_before: datetime | None = None) -> int:
+        """How many tasks have a status (and are due before a time), from the task index."""
+
+    def scan_activity(self, since: datetime) -> Iterator[dict[str, Any]]:
+        """Messages and tasks created since a time, as plain attributes, for the stats job."""
+
+    def put_export_job(self, job: ExportJob) -> None: ...
+
+    def get_export_job(self, job_id: str) -> ExportJob | None: ...
 
     # -- messages ------------------------------------------------------------------------
     def get_message(self, ref: MessageRef) -> Message | None: ...
@@ -212,6 +311,16 @@ class Store(Protocol):
     def set_task_preview(self, task_id: str, preview: str, replaces: tuple[str, ...]) -> bool:
         """Set a task's preview only while it still reads one of ``replaces`` (placeholders)."""
 
+    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    def put_saved_reply(self, reply: SavedReply) -> None:
+        """Create or replace the saved reply with ``reply.id``."""
+
+    def list_saved_replies(self) -> list[SavedReply]:
+        """Every saved reply (organizers keep a short list), in no particular order."""
+
+    def delete_saved_reply(self, reply_id: str) -> bool:
+        """Remove a saved reply; False when there was none."""
+
 
 # -- channels (issue 5) ----------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -257,3 +366,19 @@ class OutboundQueue(Protocol):
     # -- follow-up (issue 3) -------------------------------------------------------------
     def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
         """Let a received queue message reappear after ``delay_seconds`` (retry backoff)."""
+
+
+# -- people, stance, exports -----------------------------------------------------------------
+class BlobStore(Protocol):
+    """Where export files go (S3 in AWS, the embedded S3 locally)."""
+
+    def write_stream(self, key: str, chunks: Iterator[bytes], content_type: str) -> int:
+        """Store a file from chunks without holding it whole; returns its size in bytes."""
+
+    def link(self, key: str, expires_seconds: int, filename: str) -> str:
+        """A presigned download link."""
+
+
+class ExportJobQueue(Protocol):
+    def enqueue_export(self, job_id: str) -> None:
+        """Hand an export job to the export worker."""

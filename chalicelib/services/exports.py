@@ -1,0 +1,215 @@
+"""Use cases: exports of people and their stance, streamed row by row.
+
+Records flow page by page from the store (people with their current stance from one index,
+then one batched read of that page's identities and open tasks), through a format's row
+function, into CSV chunks. Memory holds one page and one chunk, whatever the row count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.domain.exports import (
+    FORMATS,
+    ExportFormat,
+    ExportQuery,
+    ExportRecord,
+    Preset,
+    csv_chunks,
+)
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.model import Channel, Identity, User
+from chalicelib.domain.stance import IssuePosition
+from chalicelib.services.errors import NotFoundError, UnprocessableError
+from chalicelib.services.ports import BlobStore, Clock, ExportJob, ExportJobQueue, PersonRow, Store
+
+PAGE_SIZE = 500
+CONTENT_TYPE = "text/csv; charset=utf-8"
+LINK_SECONDS = 3600
+
+
+class ExportTooLargeError(UnprocessableError):
+    """Too big for one HTTP response: run it as an export job."""
+
+
+def parse_query(params: Mapping[str, str | None], issue_slugs: tuple[str, ...]) -> ExportQuery:
+    """The export's filters from query parameters; anything unreadable is a 422."""
+    p = {k: v.strip() for k, v in params.items() if v is not None and v.strip()}
+    try:
+        fmt = ExportFormat(p.get("format", "generic"))
+    except ValueError:
+        raise UnprocessableError("format must be one of generic, van, actionnetwork") from None
+    support = None
+    if "support" in p:
+        try:
+            support = frozenset(int(x) for x in p["support"].split(",") if x.strip())
+        except ValueError:
+            raise UnprocessableError("support must be levels 1-5, comma-separated (support=1,2)") from None
+        if not support or not support <= {1, 2, 3, 4, 5}:
+            raise UnprocessableError("support must be levels 1-5, comma-separated (support=1,2)")
+    issues: list[tuple[str, IssuePosition]] = []
+    for part in filter(None, (x.strip() for x in p.get("issue", "").split(","))):
+        slug, _, position = part.partition(":")
+        if slug not in issue_slugs:
+            raise UnprocessableError(f"unknown issue {slug!r}; known: {', '.join(issue_slugs)}")
+        try:
+            issues.append((slug, IssuePosition(position)))
+        except ValueError:
+            raise UnprocessableError("issue must be slug:support|oppose|undecided|mixed") from None
+    since = None
+    if "since" in p:
+        try:
+            since = datetime.fromisoformat(p["since"].replace("Z", "+00:00").replace(" ", "+"))
+        except ValueError:
+            raise UnprocessableError("since must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z") from None
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    try:
+        channel = Channel(p["channel"]) if "channel" in p else None
+        preset = Preset(p["preset"]) if "preset" in p else None
+    except ValueError:
+        raise UnprocessableError("unknown channel or preset (presets: chase, persuasion)") from None
+    return ExportQuery(format=fmt, support=support, issues=tuple(issues), since=since, channel=channel, preset=preset)
+
+
+class _Names:
+    """User id -> name, read once per export (there are few users)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._names: dict[str, str | None] = {}
+
+    def __call__(self, user_id: str | None) -> str | None:
+        if not user_id:
+            return None
+        if user_id not in self._names:
+            user = self._store.get_user(user_id)
+            self._names[user_id] = user.name if user else None
+        return self._names[user_id]
+
+
+def records(
+    store: Store,
+    query: ExportQuery,
+    page_size: int = PAGE_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ExportRecord]:
+    names = _Names(store)
+    for page in store.people_pages(query.since, page_size):
+        if progress:
+            progress(len(page))
+        wanted = [row for row in page if _stance_matches(query, row)]
+        if not wanted:
+            continue
+        keys = [
+            (kind, address)
+            for row in wanted
+            for kind, _, address in (ref.partition(":") for ref in row.person.identities)
+        ]
+        by_person: dict[str, list[Identity]] = {}
+        for identity in store.get_identities(keys):
+            by_person.setdefault(identity.person_id, []).append(identity)
+        holders = {
+            t.id: t.claimed_by
+            for t in store.get_tasks([r.person.open_task_id for r in wanted if r.person.open_task_id])
+        }
+        for row in wanted:
+            p = row.person
+            record = ExportRecord(
+                person=p,
+                stance=row.stance,
+                identities=tuple(by_person.get(p.id, ())),
+                assigned_volunteer=names(holders.get(p.open_task_id or "")),
+                recorded_by_name=names(row.stance.recorded_by) if row.stance else None,
+            )
+            if query.matches(record):
+                yield record
+
+
+def _stance_matches(query: ExportQuery, row: PersonRow) -> bool:
+    """The filters a page can apply before reading identities (saves reads)."""
+    levels, stance = query.levels, row.stance
+    if levels is not None and (stance is None or stance.support_level not in levels):
+        return False
+    return all(stance is not None and stance.issues.get(slug) is pos for slug, pos in query.issues)
+
+
+def rows(store: Store, query: ExportQuery, **kwargs: Any) -> Iterator[list[str]]:
+    spec = FORMATS[query.format]
+    for record in records(store, query, **kwargs):
+        yield from spec.rows(record)
+
+
+def chunks(store: Store, query: ExportQuery, **kwargs: Any) -> Iterator[str]:
+    """The CSV file (UTF-8 text, header first) in chunks."""
+    return csv_chunks(FORMATS[query.format].columns, rows(store, query, **kwargs))
+
+
+def export_inline(store: Store, query: ExportQuery, max_bytes: int) -> bytes:
+    """The whole file for one HTTP response, or ExportTooLargeError past ``max_bytes``
+    (Lambda answers at most 6 MB, API Gateway 10 MB)."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks(store, query):
+        data = chunk.encode("utf-8")
+        size += len(data)
+        if size > max_bytes:
+            raise ExportTooLargeError(
+                f"this export is larger than {max_bytes // 1_000_000} MB: start it as a job with "
+                "POST /api/exports (same filters in the JSON body) and download it from GET /api/exports/{id}"
+            )
+        parts.append(data)
+    return b"".join(parts)
+
+
+# -- export jobs ------------------------------------------------------------------------------
+def start_job(store: Store, jobs: ExportJobQueue, clock: Clock, query: ExportQuery, by: User) -> ExportJob:
+    job = ExportJob(id=new_id(), status="queued", params=query.as_params(), created_by=by.id, created_at=clock())
+    store.put_export_job(job)
+    jobs.enqueue_export(job.id)
+    return job
+
+
+def run_job(store: Store, blobs: BlobStore, clock: Clock, job_id: str, issue_slugs: tuple[str, ...]) -> ExportJob:
+    """Write the export to the bucket. A redelivered job that already finished is left alone."""
+    job = store.get_export_job(job_id)
+    if job is None:
+        raise NotFoundError(f"no export job {job_id}")
+    if job.status == "done":
+        return job
+    query = parse_query(job.params, issue_slugs)
+    job.status = "running"
+    store.put_export_job(job)
+    counted = {"rows": 0}
+
+    def counting(rows_: Iterator[list[str]]) -> Iterator[list[str]]:
+        for row in rows_:
+            counted["rows"] += 1
+            yield row
+
+    spec = FORMATS[query.format]
+    key = f"exports/{job.id}/{spec.filename}"
+    data = (c.encode("utf-8") for c in csv_chunks(spec.columns, counting(rows(store, query))))
+    try:
+        job.bytes = blobs.write_stream(key, data, CONTENT_TYPE)
+    except Exception as exc:  # the job records why; the queue retries, then the DLQ keeps it
+        job.status, job.error, job.finished_at = "failed", type(exc).__name__, clock()
+        store.put_export_job(job)
+        raise
+    job.status, job.key, job.rows, job.finished_at = "done", key, counted["rows"], clock()
+    store.put_export_job(job)
+    return job
+
+
+def job_view(store: Store, blobs: BlobStore | None, job_id: str) -> dict[str, Any]:
+    job = store.get_export_job(job_id)
+    if job is None:
+        raise NotFoundError(f"no export job {job_id}")
+    view = job.model_dump(mode="json", exclude={"key"})
+    view["url"] = None
+    if job.status == "done" and job.key and blobs is not None:
+        filename = job.key.rsplit("/", 1)[-1]
+        view["url"] = blobs.link(job.key, LINK_SECONDS, filename)
+        view["url_expires_in"] = LINK_SECONDS
+    return view
