@@ -28,8 +28,10 @@ task id and there are no global counters on the hot path.
 from __future__ import annotations
 
 import json
+import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -149,12 +151,6 @@ def _attrs(model: Model) -> dict[str, Any]:
 # -- people, stance, exports -----------------------------------------------------------------
 def stance_key(stance: Stance) -> dict[str, Any]:
     return _key(f"PERSON#{stance.person_id}", f"STANCE#{iso(stance.recorded_at)}#{stance.id}")
-
-
-def _projection(fields: list[str]) -> dict[str, Any]:
-    """Read only the model's fields (exports read every person: keys and index attributes are waste)."""
-    names = {f"#p{n}": name for n, name in enumerate(fields)}
-    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
 
 
 def _stance_attrs(stance: Stance) -> dict[str, Any]:
@@ -342,6 +338,7 @@ class DynamoDBStore:
     # people only (never messages) and ``since=`` is a key condition. Stance data points
     # are PERSON#<id> / STANCE#<iso>#<id>; suppression entries SUPPRESS#<sha256> / SUPPRESS.
     PEOPLE_SHARDS = 4  # fixed: changing it needs a re-index of person items
+    _pool: ThreadPoolExecutor | None = None  # batched reads of an export page, in parallel
 
     def people_shard(self, person_id: str) -> int:
         return zlib.crc32(person_id.encode()) % self.PEOPLE_SHARDS
@@ -456,7 +453,6 @@ class DynamoDBStore:
                 "KeyConditionExpression": condition,
                 "ExpressionAttributeValues": serialize(values),
                 "Limit": page_size,
-                **_projection([*Person.model_fields, "stance"]),
             }
             while True:
                 page = self._db.query(**kwargs)
@@ -466,23 +462,35 @@ class DynamoDBStore:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _batch_get(self, keys: list[dict[str, Any]], fields: list[str]) -> Iterator[dict[str, Any]]:
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {self._table: {"Keys": keys[start : start + 100], **_projection(fields)}}
-            while request:
-                found = self._db.batch_get_item(RequestItems=request)
-                for item in found["Responses"].get(self._table, []):
-                    yield deserialize(item)
-                request = found.get("UnprocessedKeys") or {}
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """BatchGetItem takes 100 keys; the batches of a page go out in parallel (latency-bound)."""
+        batches = [keys[start : start + 100] for start in range(0, len(keys), 100)]
+        if len(batches) <= 1:
+            return [item for batch in batches for item in self._get_batch(batch)]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dynamodb-batch")
+        return [item for found in self._pool.map(self._get_batch, batches) for item in found]
+
+    def _get_batch(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self._table: {"Keys": keys}}
+        for attempt in range(20):
+            found = self._db.batch_get_item(RequestItems=request)
+            items += [deserialize(item) for item in found["Responses"].get(self._table, [])]
+            request = found.get("UnprocessedKeys") or {}
+            if not request:
+                return items
+            time.sleep(min(1.0, 0.05 * 2**attempt))  # throttled: back off before asking again
+        raise RuntimeError("DynamoDB kept keys unprocessed; retry later")
 
     def get_identities(self, keys: list[tuple[str, str]]) -> list[Identity]:
         unique = list(dict.fromkeys(keys))
         wanted = [identity_key(k, a) for k, a in unique]
-        return [Identity.model_validate(i) for i in self._batch_get(wanted, [*Identity.model_fields])]
+        return [Identity.model_validate(i) for i in self._batch_get(wanted)]
 
     def get_tasks(self, task_ids: list[str]) -> list[Task]:
         keys = [task_key(t) for t in dict.fromkeys(task_ids)]
-        return [Task.model_validate(i) for i in self._batch_get(keys, [*Task.model_fields])]
+        return [Task.model_validate(i) for i in self._batch_get(keys)]
 
     def create_person(self, person: Person, identities: list[Identity], stance: Stance | None) -> None:
         items: list[dict[str, Any]] = [
@@ -534,8 +542,13 @@ class DynamoDBStore:
     def _write_batch(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), 25):
             pending: dict[str, Any] = {self._table: requests[start : start + 25]}
-            while pending:
+            for attempt in range(20):
                 pending = self._db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))  # throttled: back off before asking again
+            else:
+                raise RuntimeError("DynamoDB kept writes unprocessed; retry later")
 
     def _set_if_exists(self, key: dict[str, Any], name: str, value: str) -> None:
         try:

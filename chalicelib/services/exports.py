@@ -8,8 +8,10 @@ function, into CSV chunks. Memory holds one page and one chunk, whatever the row
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.domain.exports import (
     FORMATS,
@@ -25,7 +27,8 @@ from chalicelib.domain.stance import IssuePosition
 from chalicelib.services.errors import NotFoundError, UnprocessableError
 from chalicelib.services.ports import BlobStore, Clock, ExportJob, ExportJobQueue, PersonRow, Store
 
-PAGE_SIZE = 500
+PAGE_SIZE = 500  # people a store read (DynamoDB also caps a page at 1 MB); two pages in memory at most
+T = TypeVar("T")
 CONTENT_TYPE = "text/csv; charset=utf-8"
 LINK_SECONDS = 3600
 
@@ -89,6 +92,44 @@ class _Names:
         return self._names[user_id]
 
 
+@dataclass(frozen=True)
+class _Page:
+    size: int  # people read (before filters), for progress
+    rows: list[PersonRow]
+    identities: dict[str, list[Identity]]
+    holders: dict[str, str | None]  # open task id -> user id holding it
+
+
+def _pages(store: Store, query: ExportQuery, page_size: int) -> Iterator[_Page]:
+    for page in store.people_pages(query.since, page_size):
+        wanted = [row for row in page if _stance_matches(query, row)]
+        keys = [
+            (kind, address)
+            for row in wanted
+            for kind, _, address in (ref.partition(":") for ref in row.person.identities)
+        ]
+        by_person: dict[str, list[Identity]] = {}
+        for identity in store.get_identities(keys) if keys else []:
+            by_person.setdefault(identity.person_id, []).append(identity)
+        open_tasks = [r.person.open_task_id for r in wanted if r.person.open_task_id]
+        holders = {t.id: t.claimed_by for t in store.get_tasks(open_tasks)} if open_tasks else {}
+        yield _Page(len(page), wanted, by_person, holders)
+
+
+def prefetched(items: Iterator[T]) -> Iterator[T]:
+    """Read the next item in a background thread while the caller works on this one: the
+    store's round trips overlap formatting. At most two pages are held at a time."""
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read") as pool:
+        future = pool.submit(next, items, done)
+        while True:
+            item = future.result()
+            if item is done:
+                return
+            future = pool.submit(next, items, done)
+            yield item  # type: ignore[misc]
+
+
 def records(
     store: Store,
     query: ExportQuery,
@@ -96,31 +137,16 @@ def records(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[ExportRecord]:
     names = _Names(store)
-    for page in store.people_pages(query.since, page_size):
+    for page in prefetched(_pages(store, query, page_size)):
         if progress:
-            progress(len(page))
-        wanted = [row for row in page if _stance_matches(query, row)]
-        if not wanted:
-            continue
-        keys = [
-            (kind, address)
-            for row in wanted
-            for kind, _, address in (ref.partition(":") for ref in row.person.identities)
-        ]
-        by_person: dict[str, list[Identity]] = {}
-        for identity in store.get_identities(keys):
-            by_person.setdefault(identity.person_id, []).append(identity)
-        holders = {
-            t.id: t.claimed_by
-            for t in store.get_tasks([r.person.open_task_id for r in wanted if r.person.open_task_id])
-        }
-        for row in wanted:
+            progress(page.size)
+        for row in page.rows:
             p = row.person
             record = ExportRecord(
                 person=p,
                 stance=row.stance,
-                identities=tuple(by_person.get(p.id, ())),
-                assigned_volunteer=names(holders.get(p.open_task_id or "")),
+                identities=tuple(page.identities.get(p.id, ())),
+                assigned_volunteer=names(page.holders.get(p.open_task_id or "")),
                 recorded_by_name=names(row.stance.recorded_by) if row.stance else None,
             )
             if query.matches(record):
