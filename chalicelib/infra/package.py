@@ -44,6 +44,8 @@ TOPIC_RESOURCE = "InboundEmailTopic"
 # Triggers on these names are pointed at the resources of resources.yaml.
 QUEUE_NAME = "hearback-outbound"
 TOPIC_NAME = "hearback-inbound-email"
+# Every queue a worker consumes: its name in app code -> its resource in resources.yaml.
+QUEUES = {QUEUE_NAME: QUEUE_RESOURCE, "hearback-exports": "ExportJobsQueue"}
 
 _KIND_BY_EVENT = {"SQS": Kind.QUEUE_WORKER, "SNS": Kind.TOPIC, "Schedule": Kind.SCHEDULE}
 
@@ -117,7 +119,7 @@ def finish(template: dict[str, Any]) -> dict[str, Any]:
     """Add the per-function settings to a merged template (in place; also returned)."""
     resources: dict[str, Any] = template["Resources"]
     functions = {name: r for name, r in resources.items() if r.get("Type") == FUNCTION}
-    worker_timeouts: list[int] = []
+    worker_timeouts: dict[str, list[int]] = {}
     for function_id, function in sorted(functions.items()):
         props = function["Properties"]
         kind = kind_of(function)
@@ -125,9 +127,10 @@ def finish(template: dict[str, Any]) -> dict[str, Any]:
             event_props = event.setdefault("Properties", {})
             if event.get("Type") == "SQS":
                 event_props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
-                if _names_resource(event_props.get("Queue"), QUEUE_NAME):
-                    event_props["Queue"] = {"Fn::GetAtt": [QUEUE_RESOURCE, "Arn"]}
-                    worker_timeouts.append(int(props.get("Timeout", 3)))
+                for queue_name, queue_id in QUEUES.items():
+                    if _names_resource(event_props.get("Queue"), queue_name):
+                        event_props["Queue"] = {"Fn::GetAtt": [queue_id, "Arn"]}
+                        worker_timeouts.setdefault(queue_id, []).append(int(props.get("Timeout", 3)))
             elif event.get("Type") == "SNS" and _names_resource(event_props.get("Topic"), TOPIC_NAME):
                 event_props["Topic"] = {"Ref": TOPIC_RESOURCE}
 
@@ -139,6 +142,8 @@ def finish(template: dict[str, Any]) -> dict[str, Any]:
                 "TABLE_NAME": {"Ref": "Table"},
                 "OUTBOUND_QUEUE_NAME": {"Fn::GetAtt": [QUEUE_RESOURCE, "QueueName"]},
                 "OUTBOUND_DLQ_NAME": {"Fn::GetAtt": ["OutboundDeadLetterQueue", "QueueName"]},
+                "EXPORT_JOBS_QUEUE_NAME": {"Fn::GetAtt": ["ExportJobsQueue", "QueueName"]},
+                "EXPORT_JOBS_DLQ_NAME": {"Fn::GetAtt": ["ExportJobsDeadLetterQueue", "QueueName"]},
                 "EXPORTS_BUCKET": {"Ref": "ExportsBucket"},
                 "SECRETS_PARAMETER_PATH": {"Ref": "SecretsParameterPath"},
             }
@@ -155,9 +160,9 @@ def finish(template: dict[str, Any]) -> dict[str, Any]:
         resources[f"{function_id}ThrottlesAlarm"] = _function_alarm(function_id, "Throttles", "invocations throttled")
 
     _repair_log_groups(resources)
-    queue = resources[QUEUE_RESOURCE]["Properties"]
-    if worker_timeouts:
-        needed = VISIBILITY_TIMEOUT_FACTOR * max(worker_timeouts)
+    for queue_id, timeouts in worker_timeouts.items():
+        queue = resources[queue_id]["Properties"]
+        needed = VISIBILITY_TIMEOUT_FACTOR * max(timeouts)
         queue["VisibilityTimeout"] = max(int(queue.get("VisibilityTimeout", 30)), needed)
     return template
 

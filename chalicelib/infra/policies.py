@@ -31,6 +31,7 @@ TABLE_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
+    "dynamodb:Scan",  # the stats snapshot reads the recent window once per refresh, not per call
     "dynamodb:TransactWriteItems",
     "dynamodb:UpdateItem",
     "dynamodb:BatchWriteItem",
@@ -45,7 +46,7 @@ CONSUME_ACTIONS = [
     "sqs:GetQueueAttributes",
     "sqs:ReceiveMessage",
 ]
-EXPORT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
+EXPORT_ACTIONS = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
 EMAIL_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 SECRET_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
@@ -103,6 +104,7 @@ class Arns(Protocol):
 class Names:
     table: str = "hearback"
     queue: str = "hearback-outbound"
+    export_queue: str = "hearback-exports"
     bucket_prefix: str = "hearback-exports"
     parameter_path: str = "/hearback/prod/"
     app_name: str = "hearback"
@@ -122,7 +124,7 @@ class StaticArns:
         return [f"arn:aws:dynamodb:*:*:table/{self.names.table}/index/*"]
 
     def queue(self) -> list[Arn]:
-        return [f"arn:aws:sqs:*:*:{self.names.queue}"]
+        return [f"arn:aws:sqs:*:*:{name}" for name in (self.names.queue, self.names.export_queue)]
 
     def objects(self) -> list[Arn]:
         # Bucket names are global, so a deployment picks its own suffix (README).
@@ -160,7 +162,7 @@ class CloudFormationArns:
         return [_sub("${Table.Arn}/index/*")]
 
     def queue(self) -> list[Arn]:
-        return [{"Fn::GetAtt": ["OutboundQueue", "Arn"]}]
+        return [{"Fn::GetAtt": ["OutboundQueue", "Arn"]}, {"Fn::GetAtt": ["ExportJobsQueue", "Arn"]}]
 
     def objects(self) -> list[Arn]:
         return [_sub("${ExportsBucket.Arn}/*")]

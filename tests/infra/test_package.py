@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from chalicelib.adapters import resources as local_resources
-from chalicelib.infra.package import QUEUE_RESOURCE, kind_of, package
+from chalicelib.infra.package import QUEUE_RESOURCE, QUEUES, kind_of, package
 from chalicelib.infra.policies import GRANTS, CloudFormationArns, Kind, policy_document, static_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +113,7 @@ def test_outbound_queue_has_a_dead_letter_queue(template: dict[str, Any]) -> Non
 
 
 def test_every_queue_trigger_reports_partial_batch_failures(template: dict[str, Any]) -> None:
-    queue = template["Resources"][QUEUE_RESOURCE]["Properties"]
+    resources = template["Resources"]
     triggers = [
         (fn, event)
         for fn in _functions(template).values()
@@ -123,8 +123,11 @@ def test_every_queue_trigger_reports_partial_batch_failures(template: dict[str, 
     assert triggers, "the outbound worker (or its placeholder) is packaged"
     for fn, event in triggers:
         assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert event["Properties"]["Queue"] == {"Fn::GetAtt": [QUEUE_RESOURCE, "Arn"]}
-        assert queue["VisibilityTimeout"] >= 6 * fn["Properties"]["Timeout"]
+        # Every trigger points at a queue of this stack, whose visibility covers 6 worker timeouts.
+        [queue_id, attribute] = event["Properties"]["Queue"]["Fn::GetAtt"]
+        assert attribute == "Arn" and queue_id in QUEUES.values()
+        assert resources[queue_id]["Properties"]["VisibilityTimeout"] >= 6 * fn["Properties"]["Timeout"]
+        assert "deadLetterTargetArn" in resources[queue_id]["Properties"]["RedrivePolicy"]
 
 
 def test_inbound_mail_reaches_its_topic(template: dict[str, Any]) -> None:
@@ -250,7 +253,7 @@ def test_data_actions_name_their_resources(template: dict[str, Any]) -> None:
     statements = {s["Sid"]: s for s in _statements(api_role["Properties"]["Policies"][0]["PolicyDocument"])}
     assert statements["Table"]["Resource"] == [{"Fn::GetAtt": ["Table", "Arn"]}]
     assert statements["TableIndexes"]["Resource"] == [{"Fn::Sub": "${Table.Arn}/index/*"}]
-    assert statements["EnqueueOutbound"]["Resource"] == [{"Fn::GetAtt": [QUEUE_RESOURCE, "Arn"]}]
+    assert statements["EnqueueOutbound"]["Resource"] == [{"Fn::GetAtt": [q, "Arn"]} for q in QUEUES.values()]
     assert statements["DecryptSecureStrings"]["Condition"]["StringEquals"]["kms:ViaService"]
 
 
