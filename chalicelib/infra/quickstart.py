@@ -54,6 +54,12 @@ def create(session: Any, env: dict[str, Any]) -> dict[str, str]:
         queue_url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     visibility = VISIBILITY_TIMEOUT_FACTOR * int(env["_worker_timeout"])
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility)})
+    export_queue = env.get("EXPORT_JOBS_QUEUE_NAME", "hearback-exports")
+    try:
+        export_url = ensure_queues(sqs, export_queue, env.get("EXPORT_JOBS_DLQ_NAME", "hearback-exports-dlq"))
+    except sqs.exceptions.QueueNameExists:
+        export_url = sqs.get_queue_url(QueueName=export_queue)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=export_url, Attributes={"VisibilityTimeout": str(visibility)})
 
     topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
     sns.set_topic_attributes(
