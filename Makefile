@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint typecheck package clean browser-deps
+.PHONY: run test bench lint typecheck package clean browser-deps test-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,14 +15,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(PY) -m chalicelib.local
 
-# Browser tests drive Debian's chromium (Playwright's own browser download needs a network).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-		|| echo "chromium not installed: browser tests will be skipped"; }
+# Browser tests drive Debian's chromium (Playwright's own browser download needs a network);
+# the export test opens CSVs in headless LibreOffice Calc. Both come from Debian's packages.
+test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+		|| echo "could not install$$missing: the tests that need them will be skipped"; \
+	fi
 
-test: $(STAMP) browser-deps
+browser-deps: test-deps
+
+test: $(STAMP) test-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy chalicelib app.py
 	$(PY) -m pytest -n 2 -q
