@@ -66,16 +66,14 @@ def verified_form(request: RawRequest, auth_token: str | None, public_base_url: 
 
 
 class _Form(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
-class SmsForm(_Form):
-    message_sid: str = Field(alias="MessageSid", min_length=2, max_length=64)
+class CallerForm(_Form):
+    """What every Twilio request says about the person: their number (stored E.164) and
+    the geography Twilio looked up for it."""
+
     from_: str = Field(alias="From", min_length=1)
-    to: str = Field(default="", alias="To")
-    body: str = Field(default="", alias="Body", max_length=4096)
-    num_media: int = Field(default=0, alias="NumMedia", ge=0, le=MAX_MEDIA)
-    opt_out_type: str | None = Field(default=None, alias="OptOutType")
     from_zip: str | None = Field(default=None, alias="FromZip")
     from_city: str | None = Field(default=None, alias="FromCity")
     from_state: str | None = Field(default=None, alias="FromState")
@@ -88,6 +86,24 @@ class SmsForm(_Form):
             return to_e164(value)
         except InvalidPhoneNumber as exc:
             raise ValueError(str(exc)) from None
+
+    @property
+    def geo(self) -> dict[str, str]:
+        fields = {
+            "from_zip": self.from_zip,
+            "from_city": self.from_city,
+            "from_state": self.from_state,
+            "from_country": self.from_country,
+        }
+        return {k: v for k, v in fields.items() if v}
+
+
+class SmsForm(CallerForm):
+    message_sid: str = Field(alias="MessageSid", min_length=2, max_length=64)
+    to: str = Field(default="", alias="To")
+    body: str = Field(default="", alias="Body", max_length=4096)
+    num_media: int = Field(default=0, alias="NumMedia", ge=0, le=MAX_MEDIA)
+    opt_out_type: str | None = Field(default=None, alias="OptOutType")
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -104,13 +120,6 @@ def _validated(model: type[M], form: FormParams) -> M:
 def parse_sms(form: FormParams, received_at: datetime) -> InboundMessage:
     sms = _validated(SmsForm, form)
     media = tuple(form[f"MediaUrl{i}"] for i in range(sms.num_media) if form.get(f"MediaUrl{i}"))
-    geo = {
-        "from_zip": sms.from_zip,
-        "from_city": sms.from_city,
-        "from_state": sms.from_state,
-        "from_country": sms.from_country,
-        "to": sms.to,
-    }
     channel = Channel.WHATSAPP if sms.to.lower().startswith("whatsapp:") else Channel.SMS
     keyword = classify(sms.body, sms.opt_out_type) if channel is Channel.SMS else None
     return InboundMessage(
@@ -120,7 +129,7 @@ def parse_sms(form: FormParams, received_at: datetime) -> InboundMessage:
         text=sms.body,
         received_at=received_at,
         media_urls=media,
-        meta={k: v for k, v in geo.items() if v},
+        meta={**sms.geo, "to": sms.to} if sms.to else sms.geo,
         keyword=keyword,
         keyword_answered_by_provider=bool(sms.opt_out_type),
         answers_inline=True,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from twilio.twiml.voice_response import VoiceResponse
 
-from chalicelib.adapters.channels.twilio import FormParams, _validated
+from chalicelib.adapters.channels.twilio import CallerForm, FormParams, _validated
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.model import Channel
-from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
 from chalicelib.services.calls import CallRecording, CallTranscript
 
 VOICE_PATH = "/webhooks/twilio/voice"
@@ -22,25 +21,8 @@ RECORDING_PATH = "/webhooks/twilio/voice/recording"
 TRANSCRIPTION_PATH = "/webhooks/twilio/voice/transcription"
 
 
-class _Form(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
-
-
-class CallForm(_Form):
+class CallForm(CallerForm):
     call_sid: str = Field(alias="CallSid", min_length=2, max_length=64)
-    from_: str = Field(alias="From", min_length=1)
-    from_zip: str | None = Field(default=None, alias="FromZip")
-    from_city: str | None = Field(default=None, alias="FromCity")
-    from_state: str | None = Field(default=None, alias="FromState")
-    from_country: str | None = Field(default=None, alias="FromCountry")
-
-    @field_validator("from_")
-    @classmethod
-    def _e164(cls, value: str) -> str:
-        try:
-            return to_e164(value)
-        except InvalidPhoneNumber as exc:
-            raise ValueError(str(exc)) from None
 
 
 class RecordingForm(CallForm):
@@ -60,16 +42,6 @@ class TranscriptionForm(CallForm):
     recording_url: str | None = Field(default=None, alias="RecordingUrl", max_length=2048)
 
 
-def _meta(form: CallForm) -> dict[str, str]:
-    geo = {
-        "from_zip": form.from_zip,
-        "from_city": form.from_city,
-        "from_state": form.from_state,
-        "from_country": form.from_country,
-    }
-    return {k: v for k, v in geo.items() if v}
-
-
 def parse_call(form: FormParams, received_at: datetime, placeholder: str) -> InboundMessage:
     """An incoming call is a message from the moment it rings: if the caller hangs up before
     the tone, the task it opens still says someone called."""
@@ -80,7 +52,7 @@ def parse_call(form: FormParams, received_at: datetime, placeholder: str) -> Inb
         address=call.from_,
         text=placeholder,
         received_at=received_at,
-        meta=_meta(call),
+        meta=call.geo,
         answers_inline=True,
     )
 
@@ -93,7 +65,7 @@ def parse_recording(form: FormParams, received_at: datetime, placeholder: str) -
         address=rec.from_,
         text=placeholder,
         received_at=received_at,
-        meta=_meta(rec),
+        meta=rec.geo,
         answers_inline=True,
     )
     has_audio = bool(rec.recording_url) and (rec.recording_duration or 0) > 0
@@ -115,7 +87,7 @@ def parse_transcription(
         address=tr.from_,
         text=placeholder,
         received_at=received_at,
-        meta=_meta(tr),
+        meta=tr.geo,
         answers_inline=True,
     )
     completed = tr.transcription_status.lower() == "completed" and bool(tr.transcription_text.strip())
