@@ -38,13 +38,13 @@ class Container:
     # follow-up (issue 3): Channel -> Sender registry (outbox unless built for OUTBOUND=live).
     senders: dict[Channel, Sender] = field(default_factory=_outbox_senders)
 
-    @property
-    def answer_texts(self) -> AnswerTexts:
+    def answer_texts(self, channel: Channel) -> AnswerTexts:
+        """What a person on ``channel`` reads (or hears): the settings' per-channel texts."""
         s = self.settings
         return AnswerTexts(
-            ack=s.render(s.ack_text),
-            first_contact_notice=s.render(s.first_contact_notice),
-            help=s.render(s.help_text),
+            ack=s.channel_text("ack_text", channel.value),
+            first_contact_notice=s.channel_text("first_contact_notice", channel.value),
+            help=s.channel_text("help_text", channel.value),
         )
 
 

@@ -32,7 +32,9 @@ def twilio_sms() -> Response:
     if lookup.staff is not None:
         staff_answer = staff_text(c, inbound, lookup.staff)
         return Response(body=twilio.twiml_message(staff_answer or None), status_code=200, headers=XML)
-    answer = receive_message(inbound, c.store, c.queue, c.answer_texts, c.settings.task_sla_minutes, lookup=lookup)
+    answer = receive_message(
+        inbound, c.store, c.queue, c.answer_texts(inbound.channel), c.settings.task_sla_minutes, lookup=lookup
+    )
     return Response(body=twilio.twiml_message(answer.reply_text), status_code=200, headers=XML)
 
 

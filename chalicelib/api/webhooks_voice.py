@@ -5,7 +5,6 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.adapters.channels import twilio, voice
-from chalicelib.api.channel_support import answer_texts
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import raw_request
 from chalicelib.bootstrap import Container, get_container
@@ -30,7 +29,7 @@ def twilio_voice() -> Response:
     c = get_container()
     s = c.settings
     inbound = voice.parse_call(_form(c), c.clock(), calls.NO_MESSAGE)
-    texts = answer_texts(s, Channel.VOICE)
+    texts = c.answer_texts(Channel.VOICE)
     answer = calls.receive_call(inbound, c.store, c.queue, texts, s.task_sla_minutes)
     # A caller always hears the greeting; only a new task stores it as the acknowledgement.
     say = answer.reply_text or texts.ack
@@ -47,7 +46,7 @@ def twilio_voice_recording() -> Response:
     s = c.settings
     inbound, recording = voice.parse_recording(_form(c), c.clock(), calls.NO_MESSAGE)
     calls.attach_recording(
-        inbound, recording, store=c.store, queue=c.queue, texts=answer_texts(s, Channel.VOICE), sla=s.task_sla_minutes
+        inbound, recording, store=c.store, queue=c.queue, texts=c.answer_texts(Channel.VOICE), sla=s.task_sla_minutes
     )
     body = voice.twiml_goodbye(s.render(s.voice_goodbye_text), s.voice_say_voice, s.voice_language)
     return Response(body=body, status_code=200, headers=XML)
@@ -60,6 +59,6 @@ def twilio_voice_transcription() -> Response:
     s = c.settings
     inbound, transcript = voice.parse_transcription(_form(c), c.clock(), calls.NO_MESSAGE)
     calls.attach_transcript(
-        inbound, transcript, store=c.store, queue=c.queue, texts=answer_texts(s, Channel.VOICE), sla=s.task_sla_minutes
+        inbound, transcript, store=c.store, queue=c.queue, texts=c.answer_texts(Channel.VOICE), sla=s.task_sla_minutes
     )
     return Response(body="", status_code=200, headers=PLAIN)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.model import Model, Person, Role, Task
+from chalicelib.domain.stance import SUPPORT_LABELS
 
 MAX_REPLY_LENGTH = 1600  # Twilio's limit for one outbound message body
 
@@ -51,15 +52,6 @@ class Command(enum.StrEnum):
     REPLY = "reply"  # anything else: the answer to relay
 
 
-# Support levels as the contract names them (1 strong support ... 5 strong oppose).
-SUPPORT_LABELS = {
-    1: "strong support",
-    2: "lean support",
-    3: "undecided",
-    4: "lean oppose",
-    5: "strong oppose",
-}
-
 _WORDS = {
     "ON": Command.ON,
     "OFF": Command.OFF,
@@ -81,7 +73,7 @@ def parse_command(body: str) -> PhoneCommand:
     word = body.strip().upper()
     if word in _WORDS:
         return PhoneCommand(_WORDS[word])
-    if len(word) == 1 and word.isdigit() and int(word) in SUPPORT_LABELS:
+    if len(word) == 1 and word.isdigit() and int(word) in SUPPORT_LABELS:  # 1 strong support ... 5 strong oppose
         return PhoneCommand(Command.STANCE, support_level=int(word))
     return PhoneCommand(Command.REPLY, text=body.strip())
 

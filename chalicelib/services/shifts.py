@@ -16,7 +16,6 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from chalicelib.domain.followup import (
-    SUPPORT_LABELS,
     Command,
     Outcome,
     PhoneCommand,
@@ -39,9 +38,11 @@ from chalicelib.domain.model import (
     identity_kind,
 )
 from chalicelib.domain.phones import mask
-from chalicelib.services import followup
+from chalicelib.domain.stance import SUPPORT_TITLES, Stance, StanceSource
+from chalicelib.services import followup, people
 from chalicelib.services.errors import ConflictError, HearbackError, UnprocessableError
 from chalicelib.services.outbound import Deps, hold_until, queue_message, staff_conversation
+from chalicelib.services.people import StanceInput
 from chalicelib.services.ports import SenderLookup, Store, TaskStateError
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
     if cmd.command is Command.STANCE:
         assert cmd.support_level is not None
         record_support(deps, task, user, cmd.support_level)
-        return f"Recorded: {SUPPORT_LABELS[cmd.support_level]}."
+        return f"Recorded: {SUPPORT_TITLES[cmd.support_level].lower()}."
     # A plain text: the answer, relayed on the constituent's channel. Answering renews the lease.
     now = deps.clock()
     try:
@@ -252,25 +253,7 @@ def text_staff(deps: Deps, staff: StaffPhone, text: str, kind: str, task_id: str
     return queue_message(deps, message)
 
 
-def record_support(deps: Deps, task: Task, user: User, level: int) -> Message:
-    """A support level texted by a volunteer, kept in the conversation as a dated note.
-
-    Stored as a message (kind ``stance``, the level in ``meta``) until the stance service
-    takes it as a data point with source ``volunteer``.
-    """
-    now = deps.clock()
-    note = Message(
-        id=new_id(),
-        person_id=task.person_id,
-        direction=Direction.INBOUND,
-        channel=Channel.SMS,
-        text=f"Support level {level} ({SUPPORT_LABELS[level]}), recorded by {user.name} by text",
-        status=MessageStatus.RECEIVED,
-        created_at=now,
-        task_id=task.id,
-        kind="stance",
-        sent_by=user.id,
-        meta={"support_level": str(level), "source": "volunteer", "support_label": SUPPORT_LABELS[level]},
-    )
-    deps.store.put_message(note)
-    return note
+def record_support(deps: Deps, task: Task, user: User, level: int) -> Stance:
+    """A support level texted by a volunteer: a stance data point like one recorded in the inbox."""
+    data = StanceInput(support_level=level, source=StanceSource.VOLUNTEER, channel=task.channel)
+    return people.record_stance(deps.store, deps.clock, deps.settings.issue_slugs, task.person_id, data, by=user)

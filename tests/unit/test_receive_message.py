@@ -26,7 +26,7 @@ def inbound(container: Container, text: str, pid: str, channel: Channel = Channe
 
 
 def receive(container: Container, msg: InboundMessage):  # type: ignore[no-untyped-def]
-    return receive_message(msg, container.store, container.queue, container.answer_texts, 60)
+    return receive_message(msg, container.store, container.queue, container.answer_texts(msg.channel), 60)
 
 
 def store_of(container: Container) -> InMemoryStore:

@@ -96,8 +96,9 @@ def test_stance_done_and_pass(memory_container: Container, ann: User) -> None:
     assert text_from(c, ANN_PHONE, "2") == "Recorded: lean support."
     task = c.store.get_task(first)
     assert task is not None
-    [note] = [m for m in c.store.list_messages(task.person_id) if m.kind == "stance"]
-    assert note.meta["support_level"] == "2" and note.sent_by == ann.id
+    stance = c.store.get_current_stance(task.person_id)
+    assert stance is not None and stance.support_level == 2
+    assert stance.recorded_by == ann.id and stance.source == "volunteer" and stance.channel == "sms"
 
     assert text_from(c, ANN_PHONE, "PASS") == "Passed. Here comes the next one."
     assert c.store.get_task(first).status is TaskStatus.OPEN  # type: ignore[union-attr]
