@@ -18,7 +18,7 @@ from chalicelib.services.ports import BlobStore, Clock, ExportJobQueue, Outbound
 from chalicelib.settings import Settings, get_settings
 
 
-# -- follow-up (issue 3) -------------------------------------------------------------------
+# -- follow-up -------------------------------------------------------------------
 def _outbox_senders() -> dict[Channel, Sender]:
     from chalicelib.adapters.senders import OutboxSender
 
@@ -35,7 +35,7 @@ class Container:
     # -- people, stance, exports: where export files go and the queue export jobs wait on.
     blobs: BlobStore | None = None
     export_jobs: ExportJobQueue | None = None
-    # follow-up (issue 3): Channel -> Sender registry (outbox unless built for OUTBOUND=live).
+    # follow-up: Channel -> Sender registry (outbox unless built for OUTBOUND=live).
     senders: dict[Channel, Sender] = field(default_factory=_outbox_senders)
 
     def answer_texts(self, channel: Channel) -> AnswerTexts:
@@ -91,7 +91,7 @@ def build_container(settings: Settings | None = None) -> Container:
     )
 
 
-# --- deploy (issue 7): settings with secrets from SSM Parameter Store --------------------------
+# --- deploy: settings with secrets from SSM Parameter Store --------------------------
 
 
 def load_settings(ssm_client: Any | None = None) -> Settings:

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # The stats snapshot is recomputed by a scheduled job; older than this, on demand.
     stats_max_age_minutes: int = Field(default=30, ge=1)
     stats_window_days: int = Field(default=30, ge=1, le=366)
-    # Volunteers answer (issue 3): sending hours, escalation, the outbound worker.
+    # Volunteers answer: sending hours, escalation, the outbound worker.
     sending_hours_start: str = "09:00"
     sending_hours_end: str = "20:00"
     # When neither the ZIP nor the number's area code tells the recipient's zone.
@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     first_contact_notice: str = "Reply STOP to opt out."
     help_text: str = "{campaign}: a volunteer answers messages here. Reply STOP to opt out, START to opt back in."
 
-    # -- channels (issue 5): voice, Meta, X, email -------------------------------------------
+    # -- channels: voice, Meta, X, email -------------------------------------------
     # Per-channel overrides of the texts above: ack_text_<channel>, first_contact_notice_<channel>
     # (None: use the general text). Read through channel_text(), so services never branch on names.
     ack_text_voice: str | None = (

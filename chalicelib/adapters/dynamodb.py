@@ -114,7 +114,7 @@ def provider_key(channel: Channel, provider_id: str) -> dict[str, Any]:
     return _key(f"PROVIDER#{channel.value}#{provider_id}", OUTMSG)
 
 
-# -- follow-up (issue 3) -------------------------------------------------------------------
+# -- follow-up -------------------------------------------------------------------
 STAFF = "USERPHONE"
 SHIFT_ON = "SHIFT#on"  # gsi1 partition of the staff phones on shift, least recently offered first
 _RETRYABLE_TRANSACTION = ("TransactionCanceledException", "TransactionConflictException")
@@ -805,7 +805,7 @@ class DynamoDBStore:
         cursor = encode_cursor(page_items[-1]["gsi1sk"]) if more and page_items else None
         return TaskPage([Task.model_validate(i) for i in page_items], cursor)
 
-    # -- follow-up: claims, outbound sends, volunteers' phones (issue 3) --------------------
+    # -- follow-up: claims, outbound sends, volunteers' phones --------------------
     def _task_pk(self, status: TaskStatus, task_id: str) -> str:
         return f"TASKS#{status.value}#{self.shard_of(task_id)}"
 
@@ -1169,7 +1169,7 @@ class DynamoDBStore:
         item = self._get(_key(f"USER#{user_id}", USER))
         return User.model_validate(item) if item else None
 
-    # -- channels (issue 5): content that arrives after the message ----------------------
+    # -- channels: content that arrives after the message ----------------------
     def fill_message(self, ref: MessageRef, fill: MessageFill) -> Message | None:
         names: dict[str, str] = {"#text": "text"}
         values: dict[str, Any] = {}
@@ -1224,7 +1224,7 @@ class DynamoDBStore:
             raise
         return True
 
-    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    # -- saved replies ------------------------------------------
     # One short partition (organizers keep a few dozen): pk SAVED_REPLIES, sk REPLY#<id>.
     def put_saved_reply(self, reply: SavedReply) -> None:
         attrs = {"type": "saved_reply", **_attrs(reply)}

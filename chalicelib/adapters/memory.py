@@ -68,7 +68,7 @@ class InMemoryStore:
         self.deletions: dict[str, dict[str, str]] = {}
         self.stats: dict[str, Any] | None = None
         self.export_jobs: dict[str, ExportJob] = {}
-        # follow-up (issue 3)
+        # follow-up
         self.send_leases: dict[str, datetime] = {}
         self.send_attempts: dict[str, int] = {}
         self.staff: dict[str, StaffPhone] = {}
@@ -377,7 +377,7 @@ class InMemoryStore:
         cursor = encode_cursor(f"{iso(page[-1].due_at)}#{page[-1].id}") if more and page else None
         return TaskPage([t.model_copy(deep=True) for t in page], cursor)
 
-    # -- follow-up: claims, outbound sends, volunteers' phones (issue 3) --------------------
+    # -- follow-up: claims, outbound sends, volunteers' phones --------------------
     def claim_task(self, task_id: str, user_id: str, now: datetime, lease_until: datetime) -> Task:
         with self._lock:
             task = self.tasks.get(task_id)
@@ -563,7 +563,7 @@ class InMemoryStore:
             found = self.users.get(user_id)
             return found.model_copy() if found else None
 
-    # -- channels (issue 5): content that arrives after the message ----------------------
+    # -- channels: content that arrives after the message ----------------------
     @property
     def _final_texts(self) -> dict[tuple[str, str, str], str]:
         # Final texts (transcripts) kept apart, as DynamoDB keeps ``final_text`` on the item.
@@ -594,7 +594,7 @@ class InMemoryStore:
             task.preview = preview
             return True
 
-    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    # -- saved replies ------------------------------------------
     def put_saved_reply(self, reply: SavedReply) -> None:
         with self._lock:
             self._saved_replies()[reply.id] = reply.model_copy()
@@ -614,7 +614,7 @@ class InMemoryStore:
         return self.saved_replies
 
 
-# -- follow-up (issue 3) -------------------------------------------------------------------
+# -- follow-up -------------------------------------------------------------------
 def _claimable(task: Task, user_id: str, now: datetime) -> bool:
     if task.status is TaskStatus.OPEN:
         return True
@@ -639,7 +639,7 @@ class InMemoryQueue:
     def enqueue(self, ref: MessageRef, delay_seconds: int = 0) -> None:
         self.items.append((ref, delay_seconds))
 
-    # -- follow-up (issue 3) -------------------------------------------------------------
+    # -- follow-up -------------------------------------------------------------
     def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
         self.retries.append((receipt_handle, delay_seconds))
 

@@ -26,7 +26,7 @@ def twilio_sms() -> Response:
         raw_request(bp.current_request), c.settings.twilio_auth_token, c.settings.public_base_url
     )
     inbound = twilio.parse_sms(form, c.clock())
-    # follow-up (issue 3): one read tells a constituent from a volunteer's or organizer's own
+    # One read tells a constituent from a volunteer's or organizer's own
     # phone, whose texts are commands; the constituent path reuses it.
     lookup = lookup_sender(c, inbound)
     if lookup.staff is not None:

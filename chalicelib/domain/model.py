@@ -122,7 +122,7 @@ class Person(Model):
     zip: str | None = None
     city: str | None = None
     state: str | None = None
-    # -- people, stance, exports (issue 4): organizer-edited fields and the change time that
+    # -- people, stance, exports: organizer-edited fields and the change time that
     # exports filter on (``since=``); the current stance lives on the person item too.
     address: str | None = None
     van_id: str | None = None
@@ -152,7 +152,7 @@ class Message(Model):
     kind: str = "message"  # message | acknowledgement | help | reply | relay | keyword
     sent_by: str | None = None  # user id for volunteer replies
     meta: dict[str, str] = Field(default_factory=dict)  # provider extras (geo fields, ...)
-    # follow-up (issue 3): not before this moment (the recipient's sending hours).
+    # Not before this moment (the recipient's sending hours).
     send_after: datetime | None = None
 
 

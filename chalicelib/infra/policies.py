@@ -25,7 +25,7 @@ from typing import Any, Protocol
 Arn = str | dict[str, Any]  # a literal ARN, or a CloudFormation intrinsic that resolves to one
 
 TABLE_ACTIONS = [
-    "dynamodb:BatchGetItem",  # follow-up (issue 3): the SMS webhook reads identity + staff phone at once
+    "dynamodb:BatchGetItem",  # the SMS webhook reads identity + staff phone at once
     "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",

@@ -82,7 +82,7 @@ class ExportJob(Model):
     error: str | None = None
 
 
-# -- follow-up (issue 3) -------------------------------------------------------------------
+# -- follow-up -------------------------------------------------------------------
 class TaskStateError(Exception):
     """A task write's condition failed: ``task`` is what is stored (None: no such task)."""
 
@@ -225,7 +225,7 @@ class Store(Protocol):
     def list_tasks(self, status: TaskStatus, limit: int, after: str | None) -> TaskPage:
         """Tasks with a status, oldest due first; ``after`` is the previous page's ``next``."""
 
-    # -- follow-up: claims, outbound sends, volunteers' phones (issue 3) --------------------
+    # -- follow-up: claims, outbound sends, volunteers' phones --------------------
     def claim_task(self, task_id: str, user_id: str, now: datetime, lease_until: datetime) -> Task:
         """One conditional write: open, or already held by ``user_id``, or its lease expired.
 
@@ -300,7 +300,7 @@ class Store(Protocol):
 
     def get_user(self, user_id: str) -> User | None: ...
 
-    # -- channels (issue 5): content that arrives after the message ---------------------
+    # -- channels: content that arrives after the message ---------------------
     def fill_message(self, ref: MessageRef, fill: MessageFill) -> Message | None:
         """Add late content to a stored message (a voicemail's recording, its transcript).
 
@@ -311,7 +311,7 @@ class Store(Protocol):
     def set_task_preview(self, task_id: str, preview: str, replaces: tuple[str, ...]) -> bool:
         """Set a task's preview only while it still reads one of ``replaces`` (placeholders)."""
 
-    # -- saved replies (issue 6: the inbox page) ------------------------------------------
+    # -- saved replies ------------------------------------------
     def put_saved_reply(self, reply: SavedReply) -> None:
         """Create or replace the saved reply with ``reply.id``."""
 
@@ -322,7 +322,7 @@ class Store(Protocol):
         """Remove a saved reply; False when there was none."""
 
 
-# -- channels (issue 5) ----------------------------------------------------------------------
+# -- channels ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class MessageFill:
     """Late content for a stored message; see :meth:`Store.fill_message`."""
@@ -346,7 +346,7 @@ class SendError(Exception):
         self.reason = reason
         self.code = code
         self.permanent = permanent
-        # follow-up (issue 3): the provider says the recipient opted out (Twilio 21610).
+        # follow-up: the provider says the recipient opted out (Twilio 21610).
         self.recipient_opted_out = recipient_opted_out
 
 
@@ -363,7 +363,7 @@ class OutboundQueue(Protocol):
     def enqueue(self, ref: MessageRef, delay_seconds: int = 0) -> None:
         """Hand a stored outbound message to the senders."""
 
-    # -- follow-up (issue 3) -------------------------------------------------------------
+    # -- follow-up -------------------------------------------------------------
     def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
         """Let a received queue message reappear after ``delay_seconds`` (retry backoff)."""
 

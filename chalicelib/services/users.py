@@ -29,7 +29,7 @@ def new_token() -> str:
 def create_user(store: Store, clock: Clock, name: str, role: Role, phone: str | None = None) -> tuple[User, str]:
     token = new_token()
     user = User(id=new_id(), name=name, role=role, phone=phone, created_at=clock())
-    if phone and store.find_staff_phone(phone) is not None:  # follow-up (issue 3): texts from it are theirs
+    if phone and store.find_staff_phone(phone) is not None:  # texts from it are commands
         raise ConflictError("that phone number belongs to another user")
     store.put_user(user, hash_token(token))
     if phone:
