@@ -59,7 +59,11 @@ def moto_server() -> Any:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a large table takes moto a while to let go
+            proc.kill()
+            proc.wait()
 
 
 def client(url: str) -> Any:
