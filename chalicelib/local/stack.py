@@ -35,7 +35,7 @@ import boto3
 
 from chalicelib.local.devenv import apply_dev_defaults, data_dir_from
 from chalicelib.local.snapshot import Snapshotter
-from chalicelib.local.workers import QueueWorker, Scheduler
+from chalicelib.local.workers import QueueWorker, Scheduler, TopicWorker
 
 if TYPE_CHECKING:
     from chalice.app import Chalice
@@ -242,6 +242,9 @@ class LocalStack:
             scale = float(os.environ.get("LOCAL_SCHEDULE_SCALE") or 1.0)
         self._loops = [
             *QueueWorker.for_app(app, sqs, region=region, stage=self.stage, timeout_ms=timeout_ms),
+            *TopicWorker.for_app(
+                app, session.client("sns", endpoint_url=self.endpoint_url), sqs, stage=self.stage, timeout_ms=timeout_ms
+            ),
             Scheduler.for_app(
                 app,
                 region=region,
