@@ -581,23 +581,25 @@ class DynamoDBStore:
         self._db.delete_item(TableName=self._table, Key=person_key(person_id))
 
     def count_people(self, since: datetime | None) -> int:
-        total = 0
-        for shard in range(self.PEOPLE_SHARDS):
-            condition = "gsi2pk = :pk"
-            values: dict[str, Any] = {":pk": f"PEOPLE#{shard}"}
-            if since is not None:
-                condition += " AND gsi2sk >= :since"
-                values[":since"] = iso(since)
-            paginator = self._db.get_paginator("query")
-            for page in paginator.paginate(
-                TableName=self._table,
-                IndexName="gsi2",
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=serialize(values),
-                Select="COUNT",
-            ):
-                total += page["Count"]
-        return total
+        bound = (">=", iso(since)) if since is not None else None
+        return sum(self._count("gsi2", f"PEOPLE#{shard}", bound) for shard in range(self.PEOPLE_SHARDS))
+
+    def _count(self, index: str, partition: str, bound: tuple[str, str] | None) -> int:
+        """Items in one index partition, optionally with the sort key compared to a bound."""
+        condition = f"{index}pk = :pk"
+        values: dict[str, Any] = {":pk": partition}
+        if bound is not None:
+            condition += f" AND {index}sk {bound[0]} :bound"
+            values[":bound"] = bound[1]
+        paginator = self._db.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=index,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=serialize(values),
+            Select="COUNT",
+        )
+        return sum(page["Count"] for page in pages)
 
     def erase_person(self, person_id: str, suppress: list[str], record: dict[str, str]) -> None:
         # Suppression first: whatever happens next, the person is never contacted again.
@@ -643,23 +645,8 @@ class DynamoDBStore:
         return json.loads(item["data"]) if item else None
 
     def count_tasks(self, status: TaskStatus, due_before: datetime | None = None) -> int:
-        total = 0
-        for shard in range(self._shards):
-            condition = "gsi1pk = :pk"
-            values: dict[str, Any] = {":pk": f"TASKS#{status.value}#{shard}"}
-            if due_before is not None:
-                condition += " AND gsi1sk < :due"
-                values[":due"] = iso(due_before)
-            paginator = self._db.get_paginator("query")
-            for page in paginator.paginate(
-                TableName=self._table,
-                IndexName="gsi1",
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=serialize(values),
-                Select="COUNT",
-            ):
-                total += page["Count"]
-        return total
+        bound = ("<", iso(due_before)) if due_before is not None else None
+        return sum(self._count("gsi1", f"TASKS#{status.value}#{shard}", bound) for shard in range(self._shards))
 
     def scan_activity(self, since: datetime) -> Iterator[dict[str, Any]]:
         paginator = self._db.get_paginator("scan")
