@@ -15,6 +15,7 @@ let organizerScreens = null;
 
 function showSignIn(message = '') {
   if (session?.timer) clearInterval(session.timer);
+  session?.inbox.close();
   session = null;
   // Nothing personal stays in the page after signing out.
   for (const id of ['mine-list', 'open-list', 'convo-pane', 'dashboard', 'people-results', 'person-detail', 'user-created',

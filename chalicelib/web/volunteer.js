@@ -208,11 +208,19 @@ export function createInbox({ config, user }) {
     return { tasks: all, next: cursor };
   }
 
+  // Set on sign-out: an answer still in flight must not paint the queue into a signed-out page.
+  let closed = false;
+
+  function close() {
+    closed = true;
+  }
+
   async function refresh() {
-    if (loading) return;
+    if (loading || closed) return;
     loading = true;
     try {
       const [page, claimed] = await Promise.all([loadPages(pages), api.tasks('claimed')]);
+      if (closed) return;
       open = page.tasks;
       nextCursor = page.next;
       mine = claimed.tasks.filter((t) => t.claimed_by === user.id);
@@ -298,6 +306,7 @@ export function createInbox({ config, user }) {
     } catch {
       return;
     }
+    if (closed) return;
     const old = pane.querySelector('.thread, .empty');
     const fresh = thread(person.messages || []);
     if (old && old.parentElement.classList.contains('thread-box')) {
@@ -320,7 +329,9 @@ export function createInbox({ config, user }) {
         api.person(task.person_id),
         api.savedReplies().then((r) => r.saved_replies).catch(() => []),
       ]);
+      if (closed) return;
     } catch (err) {
+      if (closed) return;
       clear(pane).append(
         h('button', { type: 'button', class: 'ghost back', onclick: closeTask }, '← Back to the queue'),
         h('p', { class: 'error', role: 'alert' }, `The conversation could not be loaded: ${err.message}`),
@@ -526,5 +537,5 @@ export function createInbox({ config, user }) {
     }
   }
 
-  return { refresh, closeTask };
+  return { refresh, closeTask, close };
 }
