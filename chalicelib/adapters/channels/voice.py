@@ -24,6 +24,18 @@ TRANSCRIPTION_PATH = "/webhooks/twilio/voice/transcription"
 class CallForm(CallerForm):
     call_sid: str = Field(alias="CallSid", min_length=2, max_length=64)
 
+    def inbound(self, received_at: datetime, placeholder: str) -> InboundMessage:
+        """The call as a message (one per CallSid), its text a placeholder until a transcript."""
+        return InboundMessage(
+            channel=Channel.VOICE,
+            provider_id=self.call_sid,
+            address=self.from_,
+            text=placeholder,
+            received_at=received_at,
+            meta=self.geo,
+            answers_inline=True,
+        )
+
 
 class RecordingForm(CallForm):
     recording_sid: str | None = Field(default=None, alias="RecordingSid", max_length=64)
@@ -46,28 +58,12 @@ def parse_call(form: FormParams, received_at: datetime, placeholder: str) -> Inb
     """An incoming call is a message from the moment it rings: if the caller hangs up before
     the tone, the task it opens still says someone called."""
     call = _validated(CallForm, form)
-    return InboundMessage(
-        channel=Channel.VOICE,
-        provider_id=call.call_sid,
-        address=call.from_,
-        text=placeholder,
-        received_at=received_at,
-        meta=call.geo,
-        answers_inline=True,
-    )
+    return call.inbound(received_at, placeholder)
 
 
 def parse_recording(form: FormParams, received_at: datetime, placeholder: str) -> tuple[InboundMessage, CallRecording]:
     rec = _validated(RecordingForm, form)
-    inbound = InboundMessage(
-        channel=Channel.VOICE,
-        provider_id=rec.call_sid,
-        address=rec.from_,
-        text=placeholder,
-        received_at=received_at,
-        meta=rec.geo,
-        answers_inline=True,
-    )
+    inbound = rec.inbound(received_at, placeholder)
     has_audio = bool(rec.recording_url) and (rec.recording_duration or 0) > 0
     recording = CallRecording(
         call_sid=rec.call_sid,
@@ -81,15 +77,7 @@ def parse_transcription(
     form: FormParams, received_at: datetime, placeholder: str
 ) -> tuple[InboundMessage, CallTranscript]:
     tr = _validated(TranscriptionForm, form)
-    inbound = InboundMessage(
-        channel=Channel.VOICE,
-        provider_id=tr.call_sid,
-        address=tr.from_,
-        text=placeholder,
-        received_at=received_at,
-        meta=tr.geo,
-        answers_inline=True,
-    )
+    inbound = tr.inbound(received_at, placeholder)
     completed = tr.transcription_status.lower() == "completed" and bool(tr.transcription_text.strip())
     transcript = CallTranscript(
         call_sid=tr.call_sid,
