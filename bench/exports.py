@@ -94,7 +94,7 @@ def seed(store: DynamoDBStore, db: Any, start: int, count: int) -> None:
         subs = {"sms": SubscriptionStatus.OPTED_OUT if n % 11 == 0 else SubscriptionStatus.SUBSCRIBED}
         identity = Identity(kind="phone", address=phone, person_id=pid, subscriptions=subs, created_at=at)
         batch += [
-            {**person_key(pid), **serialize(store._person_attrs(person, stance))},
+            {**person_key(pid), **serialize(store._person_attrs(person, stance, [identity]))},
             {**identity_key("phone", phone), **serialize({"type": "identity", **identity.model_dump(mode="json")})},
             {**stance_key(stance), **serialize({"type": "stance", **_stance_attrs(stance)})},
         ]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.exports import Contact
 from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import Answer, InboundPlan
 from chalicelib.domain.model import (
@@ -158,6 +159,43 @@ def _stance_attrs(stance: Stance) -> dict[str, Any]:
     return {**_attrs(stance), "recorded_at": iso(stance.recorded_at)}
 
 
+# The person item mirrors what exports need of its identities, so an export reads one item a
+# person: REACH_SUBS maps "<kind>:<address>|<channel>" to the subscription status, REACH_SEEN
+# is the set of such keys the person wrote on. Every write of an identity's subscriptions or
+# channels writes the mirror in the same transaction; a merge rebuilds it from the identities.
+REACH_SUBS, REACH_SEEN = "reach_subs", "reach_seen"
+
+
+def reach_key(kind: str, address: str, channel: str) -> str:
+    return f"{kind}:{address}|{channel}"
+
+
+def _reach_attrs(identities: Iterable[Identity]) -> dict[str, Any]:
+    subs: dict[str, str] = {}
+    seen: set[str] = set()
+    for i in identities:
+        subs.update({reach_key(i.kind, i.address, ch): status.value for ch, status in i.subscriptions.items()})
+        seen.update(reach_key(i.kind, i.address, ch) for ch in i.last_inbound)
+    # The map always exists (updates set entries in it); DynamoDB has no empty sets.
+    return {REACH_SUBS: subs, REACH_SEEN: seen or None}
+
+
+def _contacts(person: Person, item: dict[str, Any]) -> tuple[Contact, ...]:
+    subs: dict[str, str] = item.get(REACH_SUBS) or {}
+    seen: set[str] = item.get(REACH_SEEN) or set()
+    contacts = []
+    for ref in person.identities:
+        kind, _, address = ref.partition(":")
+        prefix = ref + "|"
+        contacts.append(Contact(
+            kind,
+            address,
+            {k[len(prefix):]: SubscriptionStatus(v) for k, v in subs.items() if k.startswith(prefix)},
+            frozenset(k[len(prefix):] for k in seen if k.startswith(prefix)),
+        ))  # fmt: skip
+    return tuple(contacts)
+
+
 class DynamoDBStore:
     """The :class:`~chalicelib.services.ports.Store` port on one DynamoDB table."""
 
@@ -239,7 +277,8 @@ class DynamoDBStore:
             )})  # fmt: skip
             items.append({"Put": self._put(
                 person_key(person.id),
-                {"type": "person", **_attrs(person), **self._people_index(person.id, msg.received_at)},
+                {"type": "person", **_attrs(person), **self._people_index(person.id, msg.received_at),
+                 **_reach_attrs([identity])},
                 "attribute_not_exists(pk)",
             )})  # fmt: skip
         else:
@@ -288,9 +327,16 @@ class DynamoDBStore:
             "gsi2pk = if_not_exists(gsi2pk, :g2pk)",
         ]
         index = self._people_index(plan.person_id, plan.inbound.received_at)
+        channel = plan.inbound.channel.value
+        reach = reach_key(plan.identity_kind, plan.inbound.address, channel)
         values: dict[str, Any] = {
-            ":now": now, ":ch": plan.inbound.channel.value, ":g2sk": index["gsi2sk"], ":g2pk": index["gsi2pk"],
+            ":now": now, ":ch": channel, ":g2sk": index["gsi2sk"], ":g2pk": index["gsi2pk"], ":seen": {reach},
         }  # fmt: skip
+        names = {"#seen": REACH_SEEN}
+        if plan.subscription:
+            sets.append("#subs.#reach = :sub")
+            names.update({"#subs": REACH_SUBS, "#reach": reach})
+            values[":sub"] = plan.subscription.value
         condition = "attribute_exists(pk)"
         if plan.open_task is not None or plan.join_task_id is not None:
             # The plan relied on the open task it was given; hold it to that.
@@ -305,8 +351,9 @@ class DynamoDBStore:
         return {
             "TableName": self._table,
             "Key": person_key(plan.person_id),
-            "UpdateExpression": "SET " + ", ".join(sets),
+            "UpdateExpression": "SET " + ", ".join(sets) + " ADD #seen :seen",
             "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": serialize(values),
         }
 
@@ -346,16 +393,19 @@ class DynamoDBStore:
     def _people_index(self, person_id: str, changed: datetime) -> dict[str, str]:
         return {"gsi2pk": f"PEOPLE#{self.people_shard(person_id)}", "gsi2sk": f"{iso(changed)}#{person_id}"}
 
-    def _person_attrs(self, person: Person, stance: Stance | None) -> dict[str, Any]:
+    def _person_attrs(self, person: Person, stance: Stance | None, identities: Iterable[Identity]) -> dict[str, Any]:
         changed = max(t for t in (person.created_at, person.updated_at, person.last_contact_at) if t)
-        attrs: dict[str, Any] = {"type": "person", **_attrs(person), **self._people_index(person.id, changed)}
+        attrs: dict[str, Any] = {
+            "type": "person", **_attrs(person), **self._people_index(person.id, changed), **_reach_attrs(identities)
+        }  # fmt: skip
         if stance is not None:
             attrs["stance"] = _stance_attrs(stance)
         return attrs
 
     def _row(self, item: dict[str, Any]) -> PersonRow:
         stance = item.get("stance")
-        return PersonRow(Person.model_validate(item), Stance.model_validate(stance) if stance else None)
+        person = Person.model_validate(item)
+        return PersonRow(person, Stance.model_validate(stance) if stance else None, _contacts(person, item))
 
     def add_stance(self, stance: Stance, changed_at: datetime | None = None) -> bool:
         point = _stance_attrs(stance)
@@ -494,7 +544,11 @@ class DynamoDBStore:
 
     def create_person(self, person: Person, identities: list[Identity], stance: Stance | None) -> None:
         items: list[dict[str, Any]] = [
-            {"Put": self._put(person_key(person.id), self._person_attrs(person, stance), "attribute_not_exists(pk)")}
+            {
+                "Put": self._put(
+                    person_key(person.id), self._person_attrs(person, stance, identities), "attribute_not_exists(pk)"
+                )
+            }
         ]
         for identity in identities:
             key = identity_key(identity.kind, identity.address)
@@ -575,7 +629,11 @@ class DynamoDBStore:
         )
 
     def replace_person(self, person: Person, stance: Stance | None) -> None:
-        self._db.put_item(**self._put(person_key(person.id), self._person_attrs(person, stance)))
+        """Rewrite the person item; the mirror of the identities is rebuilt from them (a merge
+        calls this once the identities point at the person)."""
+        keys = [(kind, address) for kind, _, address in (ref.partition(":") for ref in person.identities)]
+        identities = self.get_identities(keys) if keys else []
+        self._db.put_item(**self._put(person_key(person.id), self._person_attrs(person, stance, identities)))
 
     def delete_profile(self, person_id: str) -> None:
         self._db.delete_item(TableName=self._table, Key=person_key(person_id))
@@ -742,18 +800,41 @@ class DynamoDBStore:
         return True
 
     def set_subscription(self, kind: str, address: str, channel: Channel, status: SubscriptionStatus) -> None:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=identity_key(kind, address),
-                UpdateExpression="SET subscriptions.#ch = :s",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#ch": channel.value},
-                ExpressionAttributeValues=serialize({":s": status.value}),
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        """The identity's status and its person's mirror, together. The identity is read first
+        for its person; a merge moving it in between makes the write retry."""
+        for _ in range(4):
+            found = self._get(identity_key(kind, address))
+            if found is None:
+                return
+            values = serialize({":s": status.value, ":pid": found["person_id"]})
+            identity_update = {
+                "TableName": self._table,
+                "Key": identity_key(kind, address),
+                "UpdateExpression": "SET subscriptions.#ch = :s",
+                "ConditionExpression": "person_id = :pid",
+                "ExpressionAttributeNames": {"#ch": channel.value},
+                "ExpressionAttributeValues": values,
+            }
+            person_update = {
+                "TableName": self._table,
+                "Key": person_key(found["person_id"]),
+                "UpdateExpression": "SET #subs.#reach = :s",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": {"#subs": REACH_SUBS, "#reach": reach_key(kind, address, channel.value)},
+                "ExpressionAttributeValues": {":s": values[":s"]},
+            }
+            try:
+                self._db.transact_write_items(TransactItems=[{"Update": identity_update}, {"Update": person_update}])  # type: ignore[list-item]
+                return
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in _RETRYABLE_TRANSACTION:
+                    raise
+                codes = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+                if codes[1:2] == ["ConditionalCheckFailed"] and codes[0] != "ConditionalCheckFailed":
+                    # No person item (erased half-way): the identity's status still counts.
+                    self._db.update_item(**identity_update)
+                    return
+        raise RuntimeError(f"the {kind} identity kept moving while its subscription was set; retry later")
 
     # -- tasks ---------------------------------------------------------------------------
     def get_task(self, task_id: str) -> Task | None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.exports import Contact
 from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import Answer, InboundPlan
 from chalicelib.domain.model import (
@@ -173,9 +174,17 @@ class InMemoryStore:
             ordered = sorted(self.people.values(), key=lambda p: (iso(self._changed(p)), p.id))
             if since is not None:
                 ordered = [p for p in ordered if self._changed(p) >= since]
-            rows = [PersonRow(p.model_copy(deep=True), self.current_stance.get(p.id)) for p in ordered]
+            rows = [
+                PersonRow(p.model_copy(deep=True), self.current_stance.get(p.id), self._contacts(p)) for p in ordered
+            ]
         for start in range(0, len(rows), page_size):
             yield rows[start : start + page_size]
+
+    def _contacts(self, person: Person) -> tuple[Contact, ...]:
+        found = (
+            self.identities.get((kind, address)) for kind, _, address in (r.partition(":") for r in person.identities)
+        )
+        return tuple(Contact.of(identity) for identity in found if identity is not None)
 
     def get_identities(self, keys: list[tuple[str, str]]) -> list[Identity]:
         with self._lock:

@@ -58,22 +58,41 @@ PRESET_LEVELS: dict[Preset, frozenset[int]] = {
 
 
 @dataclass(frozen=True)
+class Contact:
+    """What an export needs of one of a person's addresses: its subscription status per
+    channel and the channels the person wrote on. The store keeps it on the person item, so
+    an export reads one item a person."""
+
+    kind: str
+    address: str
+    subscriptions: dict[str, SubscriptionStatus] = field(default_factory=dict)
+    channels: frozenset[str] = frozenset()  # channels the person wrote on from this address
+
+    @classmethod
+    def of(cls, identity: Identity) -> Contact:
+        return cls(identity.kind, identity.address, dict(identity.subscriptions), frozenset(identity.last_inbound))
+
+    def status_of(self, channel: Channel) -> SubscriptionStatus:
+        return self.subscriptions.get(channel.value, SubscriptionStatus.UNKNOWN)
+
+
+@dataclass(frozen=True)
 class ExportRecord:
     """Everything one export row needs about a person, gathered by the service."""
 
     person: Person
     stance: Stance | None
-    identities: tuple[Identity, ...] = ()
+    contacts: tuple[Contact, ...] = ()
     assigned_volunteer: str | None = None  # name of whoever holds the open task
     recorded_by_name: str | None = None  # name of whoever recorded the current stance
 
     @property
-    def phone_identity(self) -> Identity | None:
-        return next((i for i in self.identities if i.kind == "phone"), None)
+    def phone_contact(self) -> Contact | None:
+        return next((c for c in self.contacts if c.kind == "phone"), None)
 
     @property
     def phone(self) -> str | None:
-        found = self.phone_identity
+        found = self.phone_contact
         if found:
             return found.address
         return next((ref.split(":", 1)[1] for ref in self.person.identities if ref.startswith("phone:")), None)
@@ -86,18 +105,18 @@ class ExportRecord:
 
     @property
     def sms_status(self) -> SubscriptionStatus:
-        found = self.phone_identity
+        found = self.phone_contact
         return found.status_of(Channel.SMS) if found else SubscriptionStatus.UNKNOWN
 
     @property
     def do_not_contact(self) -> bool:
         """Opted out on every channel they have a status on (and on at least one)."""
-        statuses = [s for i in self.identities for s in i.subscriptions.values()]
+        statuses = [s for c in self.contacts for s in c.subscriptions.values()]
         return bool(statuses) and all(s is SubscriptionStatus.OPTED_OUT for s in statuses)
 
     def channels(self) -> set[str]:
         """Channels the person has been in touch on (wrote, or has a subscription status)."""
-        return {c for i in self.identities for c in (*i.last_inbound, *i.subscriptions)}
+        return {ch for c in self.contacts for ch in (*c.channels, *c.subscriptions)}
 
 
 @dataclass(frozen=True)

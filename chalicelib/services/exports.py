@@ -1,8 +1,9 @@
 """Use cases: exports of people and their stance, streamed row by row.
 
-Records flow page by page from the store (people with their current stance from one index,
-then one batched read of that page's identities and open tasks), through a format's row
-function, into CSV chunks. Memory holds one page and one chunk, whatever the row count.
+Records flow page by page from the store (people with their current stance and their
+addresses' statuses from one index, one item a person; then one batched read of the page's
+open tasks, for who holds them), through a format's row function, into CSV chunks. Memory
+holds one page and one chunk, whatever the row count.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from chalicelib.domain.exports import (
     csv_chunks,
 )
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Channel, Identity, User
+from chalicelib.domain.model import Channel, User
 from chalicelib.domain.stance import IssuePosition
 from chalicelib.services.errors import NotFoundError, UnprocessableError
 from chalicelib.services.ports import BlobStore, Clock, ExportJob, ExportJobQueue, PersonRow, Store
@@ -96,24 +97,15 @@ class _Names:
 class _Page:
     size: int  # people read (before filters), for progress
     rows: list[PersonRow]
-    identities: dict[str, list[Identity]]
     holders: dict[str, str | None]  # open task id -> user id holding it
 
 
 def _pages(store: Store, query: ExportQuery, page_size: int) -> Iterator[_Page]:
     for page in store.people_pages(query.since, page_size):
         wanted = [row for row in page if _stance_matches(query, row)]
-        keys = [
-            (kind, address)
-            for row in wanted
-            for kind, _, address in (ref.partition(":") for ref in row.person.identities)
-        ]
-        by_person: dict[str, list[Identity]] = {}
-        for identity in store.get_identities(keys) if keys else []:
-            by_person.setdefault(identity.person_id, []).append(identity)
         open_tasks = [r.person.open_task_id for r in wanted if r.person.open_task_id]
         holders = {t.id: t.claimed_by for t in store.get_tasks(open_tasks)} if open_tasks else {}
-        yield _Page(len(page), wanted, by_person, holders)
+        yield _Page(len(page), wanted, holders)
 
 
 def prefetched(items: Iterator[T]) -> Iterator[T]:
@@ -145,7 +137,7 @@ def records(
             record = ExportRecord(
                 person=p,
                 stance=row.stance,
-                identities=tuple(page.identities.get(p.id, ())),
+                contacts=row.contacts,
                 assigned_volunteer=names(page.holders.get(p.open_task_id or "")),
                 recorded_by_name=names(row.stance.recorded_by) if row.stance else None,
             )
@@ -154,7 +146,7 @@ def records(
 
 
 def _stance_matches(query: ExportQuery, row: PersonRow) -> bool:
-    """The filters a page can apply before reading identities (saves reads)."""
+    """The filters a page can apply before reading task holders (saves reads)."""
     levels, stance = query.levels, row.stance
     if levels is not None and (stance is None or stance.support_level not in levels):
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import Answer, InboundPlan
@@ -28,6 +28,9 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.saved_replies import SavedReply
 from chalicelib.domain.stance import Stance
+
+if TYPE_CHECKING:
+    from chalicelib.domain.exports import Contact
 
 Clock = Callable[[], datetime]
 
@@ -63,10 +66,13 @@ class IdentityTakenError(Exception):
 
 @dataclass(frozen=True)
 class PersonRow:
-    """A person as exports list them: the profile and the current stance, from one item."""
+    """A person as exports list them, from one item: the profile, the current stance, and
+    each address's subscription statuses and channels written on (kept on the person item by
+    every write that changes an identity's, so an export never reads the identities)."""
 
     person: Person
     stance: Stance | None
+    contacts: tuple[Contact, ...] = ()
 
 
 class ExportJob(Model):

@@ -235,3 +235,56 @@ def test_opt_out_is_visible_to_exports_through_the_identity(store: Any) -> None:
     [identity] = store.get_identities([("phone", "+16175550001")])
     assert isinstance(identity, Identity) and identity.person_id == person.id
     assert identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+
+
+# -- what exports read of a person's addresses, from the person item ---------------------------
+def contacts_of(store: Any, person_id: str) -> dict[str, tuple[dict[str, str], set[str]]]:
+    """The listed row's contacts: "kind:address" -> (channel -> status, channels written on)."""
+    [row] = [r for r in all_people(store) if r.person.id == person_id]
+    return {
+        f"{c.kind}:{c.address}": ({ch: s.value for ch, s in c.subscriptions.items()}, set(c.channels))
+        for c in row.contacts
+    }
+
+
+def test_rows_carry_the_status_and_channels_of_someone_who_wrote_in(store: Any) -> None:
+    queue = InMemoryQueue()
+    person_id = inbound(store, queue, T0, address="+16175550001").person_id
+    assert contacts_of(store, person_id) == {"phone:+16175550001": ({"sms": "subscribed"}, {"sms"})}
+
+    inbound(store, queue, T0 + timedelta(minutes=1), address="+16175550001", channel=Channel.WHATSAPP)
+    inbound(store, queue, T0 + timedelta(minutes=2), text="STOP", address="+16175550001", keyword="opt_out")
+
+    assert contacts_of(store, person_id) == {
+        "phone:+16175550001": ({"sms": "opted_out", "whatsapp": "subscribed"}, {"sms", "whatsapp"})
+    }
+
+
+def test_rows_follow_a_subscription_set_outside_a_message(store: Any) -> None:
+    person = known_person(store, T0, phone="+16175550001", sms=SubscriptionStatus.SUBSCRIBED)
+    assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "subscribed"}, set())}
+
+    store.set_subscription("phone", "+16175550001", Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    store.set_subscription("phone", "+19999999999", Channel.SMS, SubscriptionStatus.OPTED_OUT)  # unknown: no-op
+
+    assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "opted_out"}, set())}
+    identity = store.find_identity("phone", "+16175550001")
+    assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+
+
+def test_a_merged_person_row_carries_both_addresses(store: Any) -> None:
+    queue = InMemoryQueue()
+    keep = inbound(store, queue, T0, address="+16175550001").person_id
+    other = inbound(store, queue, T0 + timedelta(minutes=1), text="STOP", address="+16175550002", keyword="opt_out")
+    store.reassign_identity("phone", "+16175550002", keep, None)
+    person = store.get_person(keep)
+    store.replace_person(person.model_copy(update={"identities": [*person.identities, "phone:+16175550002"]}), None)
+    store.delete_profile(other.person_id)
+
+    assert contacts_of(store, keep) == {
+        "phone:+16175550001": ({"sms": "subscribed"}, {"sms"}),
+        "phone:+16175550002": ({"sms": "opted_out"}, {"sms"}),
+    }
+    # Later writes keep the rebuilt mirror current.
+    store.set_subscription("phone", "+16175550002", Channel.SMS, SubscriptionStatus.SUBSCRIBED)
+    assert contacts_of(store, keep)["phone:+16175550002"] == ({"sms": "subscribed"}, {"sms"})
