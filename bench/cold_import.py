@@ -46,6 +46,9 @@ print(json.dumps({{"wall": wall, "cpu": cpu, "modules": sorted(sys.modules)}}))
 def _env() -> dict[str, str]:
     """A clean environment plus the functions' own variables from .chalice/config.json."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYDANTIC_"))}
+    # The warm-up run writes the app's .pyc files, as the libraries already have theirs; with
+    # PYTHONDONTWRITEBYTECODE inherited, every timed run would compile the app from source.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     env.update(config.get("environment_variables", {}))
     env.update(
