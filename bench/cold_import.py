@@ -6,7 +6,7 @@ Lambda calls it (``bench/_first_sms.py``): the container's settings and DynamoDB
 middleware's logger and metrics, the signature check, the form and the models validated, the
 writes serialized. Only the network is left out (a ``botocore.stub.Stubber`` answers DynamoDB);
 in AWS the first request also reads the secrets from SSM (one call, then cached). Each is
-timed in fresh interpreters (``.pyc`` warm, as in a deployed zip) and compared with a bare
+timed in fresh interpreters (``.pyc`` warm for the app and the libraries alike) and compared with a bare
 ``import boto3, chalice`` plus one DynamoDB client, the floor any Chalice + boto3 function pays.
 The functions' environment from ``.chalice/config.json`` applies (``PYDANTIC_DISABLE_PLUGINS``
 spares pydantic a scan of every installed package's entry points, ~150 ms), with bench values
@@ -87,7 +87,7 @@ def medians_ms(codes: list[str], runs: int = RUNS) -> list[tuple[float, float, l
     the run weighs on all of them alike.
     """
     for code in codes:
-        measure(code)  # compile .pyc files first, as a deployed package has them
+        measure(code)  # compile .pyc files first, so that no timed run compiles source
     cpu: list[list[float]] = [[] for _ in codes]
     wall: list[list[float]] = [[] for _ in codes]
     modules: list[list[str]] = [[] for _ in codes]
