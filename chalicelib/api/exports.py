@@ -7,10 +7,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 from chalice.app import SQSEvent
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, json_body
+from chalicelib.api.requests import RequestBody, current_user, json_body
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.exports import FORMATS
 from chalicelib.domain.model import Role
@@ -24,7 +24,7 @@ EXPORT_JOBS_QUEUE = "hearback-exports"
 FILTERS = ("format", "support", "issue", "since", "channel", "preset")
 
 
-class ExportRequest(BaseModel):
+class ExportRequest(RequestBody):
     """The same filters as GET /api/exports/people.csv, as JSON."""
 
     model_config = ConfigDict(extra="forbid")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, json_body
+from chalicelib.api.requests import RequestBody, current_user, json_body
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.model import Channel, Role
 from chalicelib.domain.stance import EVIDENCE_MAX, NOTE_MAX, IssuePosition, StanceResponse, StanceSource
@@ -17,7 +17,7 @@ from chalicelib.services import people
 bp = Blueprint(__name__)
 
 
-class NewStance(BaseModel):
+class NewStance(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     support_level: int | None = Field(default=None, ge=1, le=5, strict=True)
@@ -37,7 +37,7 @@ class NewStance(BaseModel):
         return value
 
 
-class PersonChanges(BaseModel):
+class PersonChanges(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     first_name: str | None = Field(default=None, max_length=100)
@@ -50,7 +50,7 @@ class PersonChanges(BaseModel):
     van_id: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     other_id: str = Field(min_length=1, max_length=64)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, json_body
+from chalicelib.api.requests import RequestBody, current_user, json_body
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.model import Person, Role
 from chalicelib.services.people_search import find_people
@@ -20,7 +20,7 @@ from chalicelib.services.people_search import find_people
 bp = Blueprint(__name__)
 
 
-class PeopleQuery(BaseModel):
+class PeopleQuery(RequestBody):
     q: str = Field(min_length=1, max_length=320)
 
 

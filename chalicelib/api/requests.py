@@ -6,7 +6,7 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from chalice.app import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.adapters.channels.base import RawRequest
 from chalicelib.bootstrap import get_container
@@ -15,6 +15,16 @@ from chalicelib.services import users
 from chalicelib.services.errors import BadRequestError, UnprocessableError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class RequestBody(BaseModel):
+    """A JSON body a route validates with :func:`json_body`.
+
+    Its validator is built on first use (``defer_build``), not when the blueprint is imported:
+    every function imports every blueprint, and a request validates at most one body.
+    """
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def raw_request(request: Request) -> RawRequest:

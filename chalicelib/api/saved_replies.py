@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, json_body
+from chalicelib.api.requests import RequestBody, current_user, json_body
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.model import Role
 from chalicelib.domain.saved_replies import TEXT_MAX, TITLE_MAX, SavedReply
@@ -17,7 +17,7 @@ from chalicelib.services import saved_replies
 bp = Blueprint(__name__)
 
 
-class NewSavedReply(BaseModel):
+class NewSavedReply(RequestBody):
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     text: str = Field(min_length=1, max_length=TEXT_MAX)
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, json_body
+from chalicelib.api.requests import RequestBody, current_user, json_body
 from chalicelib.bootstrap import get_container
 from chalicelib.services import shifts
 
 bp = Blueprint(__name__)
 
 
-class ShiftBody(BaseModel):
+class ShiftBody(RequestBody):
     on: bool
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, json_body, query_param
+from chalicelib.api.requests import RequestBody, current_user, json_body, query_param
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.followup import MAX_REPLY_LENGTH, Outcome
 from chalicelib.domain.model import Task, TaskStatus
@@ -41,15 +41,15 @@ def list_tasks() -> dict[str, Any]:
 
 
 # -- follow-up: claim, release, reply, done -------------------------------------
-class ReplyBody(BaseModel):
+class ReplyBody(RequestBody):
     text: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
 
 
-class DoneBody(BaseModel):
+class DoneBody(RequestBody):
     outcome: Outcome = Outcome.ANSWERED
 
 
-class ClaimBody(BaseModel):
+class ClaimBody(RequestBody):
     # Organizers only: claim it in someone else's name (reassign).
     user_id: str | None = Field(default=None, min_length=1, max_length=64)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from chalicelib.api.errors import http_errors
-from chalicelib.api.requests import current_user, json_body
+from chalicelib.api.requests import RequestBody, current_user, json_body
 from chalicelib.bootstrap import get_container
 from chalicelib.domain.model import Role
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
@@ -17,7 +17,7 @@ from chalicelib.services import users
 bp = Blueprint(__name__)
 
 
-class NewUser(BaseModel):
+class NewUser(RequestBody):
     name: str = Field(min_length=1, max_length=120)
     role: Role
     phone: str | None = None

@@ -14,7 +14,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from phonenumbers import timezone as phone_timezones
 
 # A message sent within this long of the person's last message is an immediate answer.
 IMMEDIATE_WINDOW = timedelta(minutes=10)
@@ -63,6 +62,9 @@ def zone_for(phone: str | None, zip_code: str | None, default: str) -> str:
 
 
 def zone_for_phone(e164: str) -> str | None:
+    # The time zone tables load here, not at import: only outbound messages need them.
+    from phonenumbers import timezone as phone_timezones
+
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

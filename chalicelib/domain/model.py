@@ -92,7 +92,10 @@ class SubscriptionStatus(enum.StrEnum):
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    """Every domain model. Validators and serializers are built on first use (``defer_build``),
+    not at import: a function imports every model and a request touches a handful of them."""
+
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class Identity(Model):

@@ -7,14 +7,17 @@ Only TwiML is imported here (``twilio.twiml``), never ``twilio.rest``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
-from twilio.twiml.voice_response import VoiceResponse
 
 from chalicelib.adapters.channels.twilio import CallerForm, FormParams, _validated
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.model import Channel
 from chalicelib.services.calls import CallRecording, CallTranscript
+
+if TYPE_CHECKING:
+    from twilio.twiml.voice_response import VoiceResponse
 
 VOICE_PATH = "/webhooks/twilio/voice"
 RECORDING_PATH = "/webhooks/twilio/voice/recording"
@@ -87,9 +90,16 @@ def parse_transcription(
     return inbound, transcript
 
 
+def _voice_response() -> VoiceResponse:
+    # Imported on the first call, not with the app: no SMS cold start pays for voice TwiML.
+    from twilio.twiml.voice_response import VoiceResponse
+
+    return VoiceResponse()
+
+
 def twiml_greeting(say: str, voice: str, language: str, public_base_url: str, max_length: int) -> str:
     """Speak the acknowledgement, then record a voicemail with transcription."""
-    response = VoiceResponse()
+    response = _voice_response()
     response.say(say, voice=voice, language=language)
     response.record(
         action=public_base_url + RECORDING_PATH,
@@ -105,7 +115,7 @@ def twiml_greeting(say: str, voice: str, language: str, public_base_url: str, ma
 
 
 def twiml_goodbye(say: str, voice: str, language: str) -> str:
-    response = VoiceResponse()
+    response = _voice_response()
     response.say(say, voice=voice, language=language)
     response.hangup()
     return str(response)
