@@ -97,3 +97,30 @@ def handle_one_sms() -> None:
     stubber.assert_no_pending_responses()
     assert response["statusCode"] == 200, response
     assert "<Message>" in response["body"], response["body"]
+
+
+def handle_one_minimal() -> None:
+    """The floor for a first request: a minimal Chalice handler (one PutItem, TwiML back), its
+    client built and its one call answered by a Stubber, invoked with the same kind of event."""
+    import boto3
+    from botocore.stub import Stubber
+    from chalice import Chalice, Response
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    minimal = Chalice(app_name="minimal")
+
+    @minimal.route(PATH, methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+    def sms() -> Response:
+        body = minimal.current_request.raw_body
+        client.put_item(TableName="minimal", Item={"pk": {"S": f"MIN#{hash(body)}"}, "sk": {"S": "X"}})
+        return Response(
+            body='<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks</Message></Response>',
+            headers={"Content-Type": "text/xml"},
+        )
+
+    stubber = Stubber(client)
+    stubber.add_response("put_item", {})
+    stubber.activate()
+    response = minimal(_event(), _LambdaContext())
+    stubber.assert_no_pending_responses()
+    assert response["statusCode"] == 200, response

@@ -18,6 +18,10 @@ because their logical ids come from handler names that a static merge template c
 * environment variables pointing at the stack's resources;
 * an Errors and a Throttles alarm per function.
 
+Step 3 (:func:`precompile`) adds compiled bytecode to ``deployment.zip``. Chalice ships sources
+only, and Lambda's code directory is read-only, so without it every cold start compiles each
+module it imports (``make bench``, cold_import, measures the difference).
+
 No AWS account is needed: ``chalice package`` reads no credentials. It needs PyPI to build the
 deployment package (Lambda wheels for ``requirements.txt``).
 """
@@ -25,9 +29,13 @@ deployment package (Lambda wheels for ``requirements.txt``).
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import py_compile
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -189,10 +197,41 @@ def chalice_package(project_dir: Path, stage: str, out_dir: Path, merge_template
     return out_dir / "sam.yaml"
 
 
+def precompile(zip_path: Path) -> int:
+    """Add ``__pycache__/*.pyc`` for every module in the deployment zip; return how many.
+
+    The files are unchecked hash-based pycs (PEP 552): the interpreter trusts them without
+    comparing timestamps, right for code that never changes once deployed. They are compiled
+    by this interpreter, the version Chalice packages for; another version ignores them.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with zipfile.ZipFile(zip_path) as archive:
+            entries = archive.infolist()
+            archive.extractall(root)
+        compileall.compile_dir(
+            root, quiet=2, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+        )
+        known = {entry.filename for entry in entries}
+        compiled = sorted(p for p in root.rglob("*.pyc") if p.relative_to(root).as_posix() not in known)
+        rewritten = zip_path.with_name(zip_path.name + ".tmp")
+        with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as archive:
+            for entry in entries:  # the original entries as they were (names, modes, order)
+                archive.writestr(entry, b"" if entry.is_dir() else (root / entry.filename).read_bytes())
+            for pyc in compiled:
+                info = zipfile.ZipInfo(pyc.relative_to(root).as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, pyc.read_bytes())
+        rewritten.replace(zip_path)
+    return len(compiled)
+
+
 def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
     path = chalice_package(project_dir, stage, out_dir)
     template = yaml.safe_load(path.read_text())
     path.write_text(yaml.safe_dump(finish(template), sort_keys=False, allow_unicode=True))
+    precompile(out_dir / "deployment.zip")
     return path
 
 

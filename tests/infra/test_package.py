@@ -266,3 +266,28 @@ def test_chalice_deploy_policy_files_are_generated_and_least_privilege(stage: st
     assert_least_privilege(on_disk)
     parameters = next(s for s in on_disk["Statement"] if s["Sid"] == "ReadSettings")
     assert parameters["Resource"] == [f"arn:aws:ssm:*:*:parameter/hearback/{stage}/*"]
+
+
+def test_the_deployment_zip_ships_compiled_modules(packaged: Path, tmp_path: Path) -> None:
+    """Lambda's code directory is read-only: without pycs in the zip every cold start compiles."""
+    import zipfile
+
+    tag = sys.implementation.cache_tag
+    with zipfile.ZipFile(packaged.parent / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "task")
+    for module in ("app", "chalicelib/bootstrap", "chalicelib/adapters/channels/twilio"):
+        folder, _, name = module.rpartition("/")
+        pyc = f"{folder + '/' if folder else ''}__pycache__/{name}.{tag}.pyc"
+        assert pyc in names
+        flags = int.from_bytes((tmp_path / "task" / pyc).read_bytes()[4:8], "little")
+        assert flags == 0b01  # hash-based, not checked against the source (PEP 552)
+    # The interpreter loads them: importing from the unpacked zip writes nothing new.
+    before = sorted((tmp_path / "task").rglob("*.pyc"))
+    subprocess.run(
+        [sys.executable, "-c", "import chalicelib.bootstrap, chalicelib.domain.model"],
+        cwd=tmp_path / "task",
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "task")},
+        check=True,
+    )
+    assert sorted((tmp_path / "task").rglob("*.pyc")) == before
