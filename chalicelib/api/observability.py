@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
     from chalice import Chalice
 
 NAMESPACE_DEFAULT = "Hearback"
@@ -143,21 +145,39 @@ def flush_metrics() -> None:
     _pending.clear()
     if not points or not _metrics_enabled():
         return
-    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-
     namespace = os.getenv("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE_DEFAULT
     service = os.getenv("POWERTOOLS_SERVICE_NAME", SERVICE_DEFAULT)
+    provider = _emf_provider(namespace, service)
     groups: dict[tuple[tuple[str, str], ...], list[Point]] = {}
     for point in points:
         groups.setdefault(point.dimensions, []).append(point)
     for dimensions, group in groups.items():
-        provider = AmazonCloudWatchEMFProvider(namespace=namespace, service=service)
-        provider.add_dimension("service", service)
-        for name, value in dimensions:
-            provider.add_dimension(name, value)
-        for point in group:
-            provider.add_metric(name=point.name, unit=point.unit, value=point.value)
-        _sink(dict(provider.serialize_metric_set()))
+        try:
+            provider.add_dimension("service", service)
+            for name, value in dimensions:
+                provider.add_dimension(name, value)
+            for point in group:
+                provider.add_metric(name=point.name, unit=point.unit, value=point.value)
+            blob = dict(provider.serialize_metric_set())
+        finally:
+            provider.clear_metrics()
+        _sink(blob)
+
+
+_providers = threading.local()
+
+
+def _emf_provider(namespace: str, service: str) -> AmazonCloudWatchEMFProvider:
+    """An empty Powertools EMF provider, reused: making one costs as much as the blob it
+    writes (it lists every CloudWatch unit), and every webhook writes a blob. One per thread
+    (the local stack runs workers in threads) and per namespace and service."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    made: dict[tuple[str, str], AmazonCloudWatchEMFProvider] = _providers.__dict__.setdefault("made", {})
+    key = (namespace, service)
+    if key not in made:
+        made[key] = AmazonCloudWatchEMFProvider(namespace=namespace, service=service)
+    return made[key]
 
 
 # --- correlation ids --------------------------------------------------------------------------

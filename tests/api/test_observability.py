@@ -125,6 +125,25 @@ def test_helpers_emit_one_blob_per_dimension_set(emitted: list[dict[str, Any]]) 
     assert len(emitted) == 3
 
 
+def test_each_invocations_blobs_carry_only_its_own_metrics_and_dimensions(
+    emitted: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    observability.record_send_failure("sms", "opted_out")
+    observability.flush_metrics()
+    observability.record_sla_breaches(2)
+    observability.flush_metrics()
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Other")
+    observability.record_inbound("voice")
+    observability.flush_metrics()
+
+    first, second, third = emitted
+    assert first["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "channel", "reason"]]
+    assert second["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+    assert "SendFailures" not in second and "channel" not in second and second["SlaBreaches"] == [2.0]
+    assert third["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Other"
+    assert third["channel"] == "voice" and "SlaBreaches" not in third
+
+
 # Queue and topic handlers: a small app of this test's own (app.py's workers belong to other areas).
 worker_app = Chalice(app_name="observability-test")
 observability.register(worker_app)
