@@ -107,7 +107,20 @@ def _report(label: str, ours: list[float], floor: list[float]) -> None:
 
 
 def run() -> None:
+    # As in Lambda, where the middleware flushes the request's metrics (EMF) before answering;
+    # outside Lambda it skips that work, which would leave it out of our side's figure.
+    previous = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    os.environ["AWS_LAMBDA_FUNCTION_NAME"] = previous or "hearback-bench-APIHandler"
+    try:
+        _run()
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+
+
+def _run() -> None:
     _env()
+    from botocore.config import Config
     from chalice.test import Client
     from moto import mock_aws
 
@@ -151,7 +164,9 @@ def run() -> None:
             senders = ["+16175560000"]
             for i, s in enumerate(senders):
                 post(f"SMwarm{i}", s)
-            base_db = aws_client("dynamodb", settings)
+            # The store's client settings (bootstrap._store_client: no client-side parameter
+            # validation), so the floor skips nothing that our side skips.
+            base_db = aws_client("dynamodb", settings, Config(parameter_validation=False))
             base_app = _baseline_app(settings.table_name, base_db)
             in_backend = _BackendTimer()
             in_backend.attach(container.store._db)  # type: ignore[attr-defined]
@@ -160,10 +175,19 @@ def run() -> None:
                 ours: list[tuple[float, float]] = []
                 floor: list[tuple[float, float]] = []
                 for i in range(ROUNDS):
-                    _trim(container.store._db, settings.table_name)  # type: ignore[attr-defined]
                     headers, body = _sign(settings, path, _fields(f"SMrun{i}", senders[0]))
-                    ours.append(in_backend.time(lambda h=headers, b=body: client.http.post(path, headers=h, body=b)))
-                    floor.append(in_backend.time(lambda h=headers, b=body: base.http.post("/sms", headers=h, body=b)))
+
+                    def hearback(h: dict[str, str] = headers, b: str = body) -> None:
+                        _trim(container.store._db, settings.table_name)  # type: ignore[attr-defined]
+                        ours.append(in_backend.time(lambda: client.http.post(path, headers=h, body=b)))
+
+                    def minimal(h: dict[str, str] = headers, b: str = body) -> None:
+                        floor.append(in_backend.time(lambda: base.http.post("/sms", headers=h, body=b)))
+
+                    # Each side goes first in half the rounds, so neither always runs in the
+                    # other's wake (moto's garbage, warm caches); ours always on a trimmed table.
+                    for side in (hearback, minimal) if i % 2 == 0 else (minimal, hearback):
+                        side()
             _report("whole request", [t for t, _ in ours], [t for t, _ in floor])
             _report("outside DynamoDB calls", [t - b for t, b in ours], [t - b for t, b in floor])
         use_container(None)

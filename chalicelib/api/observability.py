@@ -21,15 +21,17 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
     from chalice import Chalice
 
 NAMESPACE_DEFAULT = "Hearback"
@@ -143,21 +145,39 @@ def flush_metrics() -> None:
     _pending.clear()
     if not points or not _metrics_enabled():
         return
-    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-
     namespace = os.getenv("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE_DEFAULT
     service = os.getenv("POWERTOOLS_SERVICE_NAME", SERVICE_DEFAULT)
+    provider = _emf_provider(namespace, service)
     groups: dict[tuple[tuple[str, str], ...], list[Point]] = {}
     for point in points:
         groups.setdefault(point.dimensions, []).append(point)
     for dimensions, group in groups.items():
-        provider = AmazonCloudWatchEMFProvider(namespace=namespace, service=service)
-        provider.add_dimension("service", service)
-        for name, value in dimensions:
-            provider.add_dimension(name, value)
-        for point in group:
-            provider.add_metric(name=point.name, unit=point.unit, value=point.value)
-        _sink(dict(provider.serialize_metric_set()))
+        try:
+            provider.add_dimension("service", service)
+            for name, value in dimensions:
+                provider.add_dimension(name, value)
+            for point in group:
+                provider.add_metric(name=point.name, unit=point.unit, value=point.value)
+            blob = dict(provider.serialize_metric_set())
+        finally:
+            provider.clear_metrics()
+        _sink(blob)
+
+
+_providers = threading.local()
+
+
+def _emf_provider(namespace: str, service: str) -> AmazonCloudWatchEMFProvider:
+    """An empty Powertools EMF provider, reused: making one costs as much as the blob it
+    writes (it lists every CloudWatch unit), and every webhook writes a blob. One per thread
+    (the local stack runs workers in threads) and per namespace and service."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    made: dict[tuple[str, str], AmazonCloudWatchEMFProvider] = _providers.__dict__.setdefault("made", {})
+    key = (namespace, service)
+    if key not in made:
+        made[key] = AmazonCloudWatchEMFProvider(namespace=namespace, service=service)
+    return made[key]
 
 
 # --- correlation ids --------------------------------------------------------------------------
@@ -188,6 +208,31 @@ def _from_json_webhook(payload: Any) -> str | None:
     return _safe(dm.get("id")) if isinstance(dm, dict) else None
 
 
+_FORM_IDS = ("MessageSid", "CallSid", "SmsSid")  # first found wins, in this order
+
+
+def _form_correlation_id(text: str) -> str | None:
+    """``parse_qs(text)[key][0]`` for the first of :data:`_FORM_IDS` the form holds.
+
+    Only the names are looked at and only the chosen value is decoded: the view parses
+    the whole form once, after verifying it. Same rules as ``parse_qs``: pairs without
+    ``=`` and blank values are skipped, ``+`` is a space, the first value of a name wins.
+    """
+    found: dict[str, str] = {}
+    for pair in text.split("&"):
+        name, equals, value = pair.partition("=")
+        if not equals or not value:
+            continue
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if name in _FORM_IDS:
+            found.setdefault(name, value)
+    for key in _FORM_IDS:
+        if key in found:
+            return _safe(unquote_plus(found[key]))
+    return None
+
+
 def http_correlation_id(path: str, content_type: str, body: bytes) -> str | None:
     """The provider's message id in a webhook body (read only for logging: not yet verified)."""
     if not path.startswith("/webhooks/") or not body or len(body) > 256_000:
@@ -195,11 +240,7 @@ def http_correlation_id(path: str, content_type: str, body: bytes) -> str | None
     try:
         text = body.decode("utf-8")
         if content_type.startswith("application/x-www-form-urlencoded"):
-            form = parse_qs(text)
-            for key in ("MessageSid", "CallSid", "SmsSid"):
-                if form.get(key):
-                    return _safe(form[key][0])
-            return None
+            return _form_correlation_id(text)
         if content_type.startswith("application/json"):
             return _from_json_webhook(json.loads(text))
     except (UnicodeDecodeError, ValueError):

@@ -36,8 +36,17 @@ _PHONE = re.compile(
 )
 
 
+# Every shape _PHONE matches holds "+" and a digit, or three digits in a row; every email an "@".
+# Most strings in a log line (levels, names, paths) hold neither and skip the full patterns.
+_PHONE_HINT = re.compile(r"\+\d|\d{3}")
+
+
 def redact_text(text: str) -> str:
-    return _PHONE.sub(PHONE_MASK, _EMAIL.sub(EMAIL_MASK, text))
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL_MASK, text)
+    if _PHONE_HINT.search(text):
+        text = _PHONE.sub(PHONE_MASK, text)
+    return text
 
 
 def redact(value: Any, key: str | None = None) -> Any:

@@ -7,10 +7,13 @@ import json
 import logging
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from chalice import Chalice
 from chalice.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.api import observability
 from tests.support.signing import event, signed_twilio, sms_fields
@@ -122,6 +125,25 @@ def test_helpers_emit_one_blob_per_dimension_set(emitted: list[dict[str, Any]]) 
     assert len(emitted) == 3
 
 
+def test_each_invocations_blobs_carry_only_its_own_metrics_and_dimensions(
+    emitted: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    observability.record_send_failure("sms", "opted_out")
+    observability.flush_metrics()
+    observability.record_sla_breaches(2)
+    observability.flush_metrics()
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Other")
+    observability.record_inbound("voice")
+    observability.flush_metrics()
+
+    first, second, third = emitted
+    assert first["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "channel", "reason"]]
+    assert second["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+    assert "SendFailures" not in second and "channel" not in second and second["SlaBreaches"] == [2.0]
+    assert third["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Other"
+    assert third["channel"] == "voice" and "SlaBreaches" not in third
+
+
 # Queue and topic handlers: a small app of this test's own (app.py's workers belong to other areas).
 worker_app = Chalice(app_name="observability-test")
 observability.register(worker_app)
@@ -195,3 +217,47 @@ def test_json_log_line_for_a_blank_or_hostile_body_falls_back() -> None:
     assert (
         observability.http_correlation_id("/webhooks/twilio/sms", "application/x-www-form-urlencoded", hostile) is None
     )
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def first_form_id(body: bytes) -> str | None:
+    """What the correlation id of a form body is: parse_qs's first value of the first id present."""
+    form = parse_qs(body.decode("utf-8"))
+    for key in ("MessageSid", "CallSid", "SmsSid"):
+        if form.get(key):
+            return observability._safe(form[key][0])
+    return None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"MessageSid=SM123&From=%2B16175550123",
+        b"CallSid=CA1&MessageSid=SM2",
+        b"MessageSid=&CallSid=CA1",
+        b"MessageSid&SmsSid=SM3",
+        b"Message%53id=SM4&SmsSid=SM5",
+        b"MessageSid=SM6&MessageSid=SM7",
+        b"MessageSid=SM+8%2B",
+        b"AccountSid=AC1&Body=hello",
+        b"&&=&MessageSid==SM9",
+    ],
+)
+def test_form_correlation_id_is_the_first_id_parse_qs_would_find(body: bytes) -> None:
+    assert observability.http_correlation_id(SMS, FORM, body) == first_form_id(body)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["MessageSid", "CallSid", "SmsSid", "Message%53id", "Body", "", "Call+Sid"]),
+            st.sampled_from(["", "=", "==", "=SM1", "=CA2", "=SM%2B3", "=a+b", "=%0A", "=SM4&"]),
+        ),
+        max_size=6,
+    )
+)
+def test_any_form_gets_the_correlation_id_parse_qs_would_give(pairs: list[tuple[str, str]]) -> None:
+    body = "&".join(name + value for name, value in pairs).encode()
+    assert observability.http_correlation_id(SMS, FORM, body) == first_form_id(body)

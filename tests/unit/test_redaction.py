@@ -121,3 +121,20 @@ def test_plain_handlers_get_redacted_records_too() -> None:
     log.warning("text from %s <%s>", "+16175550123", "jane@example.org", extra={"Body": BODY})
 
     assert stream.getvalue() == "WARNING text from [phone] <[email]> [redacted]\n"
+
+
+def masked_everywhere(text: str) -> str:
+    """Both patterns over the whole text, as redaction did before it skipped strings that cannot match."""
+    from chalicelib.api.redaction import _EMAIL, _PHONE, EMAIL_MASK, PHONE_MASK
+
+    return _PHONE.sub(PHONE_MASK, _EMAIL.sub(EMAIL_MASK, text))
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789\u0661\u0662\u0663+@.-() _abcXYZ\n"), max_size=40))
+def test_skipping_strings_without_digits_or_at_signs_never_changes_what_is_masked(text: str) -> None:
+    assert redact_text(text) == masked_everywhere(text)
+
+
+@pytest.mark.parametrize("text", [*PHONES, *EMAILS, "+1 (617) 555-0123 or a@b.co", "INFO", "observe:274"])
+def test_known_shapes_are_masked_exactly_as_by_both_patterns(text: str) -> None:
+    assert redact_text(text) == masked_everywhere(text)

@@ -1,6 +1,6 @@
 """Twilio Messaging webhooks: signature checks, form parsing and TwiML answers.
 
-Only the validator and TwiML are imported here: ``twilio.rest`` (100+ ms of import) is
+Only the validator is imported here: ``twilio.rest`` (100+ ms of import) is
 for the sender, never the webhook path.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
 from chalicelib.adapters.channels.base import RawRequest
 from chalicelib.domain.inbound import InboundMessage
@@ -136,11 +136,18 @@ def parse_sms(form: FormParams, received_at: datetime) -> InboundMessage:
     )
 
 
+_TWIML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def twiml_message(reply_text: str | None) -> str:
-    response = MessagingResponse()
-    if reply_text:
-        response.message(reply_text)
-    return str(response)
+    """The TwiML answer: ``str(MessagingResponse())`` with at most one ``<Message>``.
+
+    Written out rather than built as an ElementTree (25-50 us per webhook, warm); the
+    text is escaped as ElementTree escapes it, and a test holds the output to Twilio's.
+    """
+    if not reply_text:
+        return _TWIML_DECLARATION + "<Response />"
+    return f"{_TWIML_DECLARATION}<Response><Message>{escape(reply_text)}</Message></Response>"
 
 
 class StatusForm(_Form):
