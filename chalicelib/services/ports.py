@@ -156,8 +156,8 @@ class Store(Protocol):
         """Set profile fields (None removes); records the change time. Raises PersonNotFoundError."""
 
     def people_pages(self, since: datetime | None, page_size: int) -> Iterator[list[PersonRow]]:
-        """Every person (changed at or after ``since``) with their current stance, a page at a
-        time; reads the store lazily so memory stays flat whatever the number of people."""
+        """Every person (changed at or after ``since``) with their current stance and contacts,
+        a page at a time; reads the store lazily so memory stays flat whatever the number of people."""
 
     def get_identities(self, keys: list[tuple[str, str]]) -> list[Identity]:
         """Identities for (kind, address) pairs, in one batched read; missing ones are skipped."""
