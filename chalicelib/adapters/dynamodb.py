@@ -185,10 +185,12 @@ def _stance_attrs(stance: Stance) -> dict[str, Any]:
 
 
 # The person item mirrors what exports need of its identities, so an export reads one item a
-# person: REACH_SUBS maps "<kind>:<address>|<channel>" to the subscription status, REACH_SEEN
-# is the set of such keys the person wrote on. Every write of an identity's subscriptions or
-# channels writes the mirror in the same transaction; a merge rebuilds it from the identities.
-REACH_SUBS, REACH_SEEN = "reach_subs", "reach_seen"
+# person: an attribute "sub|<kind>:<address>|<channel>" holds each subscription status, and the
+# set REACH_SEEN the "<kind>:<address>|<channel>" keys the person wrote on. Both are top-level, so
+# an update sets them on any person item (a nested map would have to exist first). Every write of
+# an identity's subscriptions or channels writes the mirror in the same transaction; a merge
+# rebuilds it from the identities.
+SUB_PREFIX, REACH_SEEN = "sub|", "reach_seen"
 
 
 def reach_key(kind: str, address: str, channel: str) -> str:
@@ -196,17 +198,16 @@ def reach_key(kind: str, address: str, channel: str) -> str:
 
 
 def _reach_attrs(identities: Iterable[Identity]) -> dict[str, Any]:
-    subs: dict[str, str] = {}
+    attrs: dict[str, Any] = {}
     seen: set[str] = set()
     for i in identities:
-        subs.update({reach_key(i.kind, i.address, ch): status.value for ch, status in i.subscriptions.items()})
+        attrs.update({SUB_PREFIX + reach_key(i.kind, i.address, ch): s.value for ch, s in i.subscriptions.items()})
         seen.update(reach_key(i.kind, i.address, ch) for ch in i.last_inbound)
-    # The map always exists (updates set entries in it); DynamoDB has no empty sets.
-    return {REACH_SUBS: subs, REACH_SEEN: seen or None}
+    return {**attrs, REACH_SEEN: seen or None}  # DynamoDB has no empty sets
 
 
 def _contacts(person: Person, item: dict[str, Any]) -> tuple[Contact, ...]:
-    subs: dict[str, str] = item.get(REACH_SUBS) or {}
+    subs = {k[len(SUB_PREFIX) :]: v for k, v in item.items() if k.startswith(SUB_PREFIX)}
     seen: set[str] = item.get(REACH_SEEN) or set()
     contacts = []
     for ref in person.identities:
@@ -359,8 +360,8 @@ class DynamoDBStore:
         }  # fmt: skip
         names = {"#seen": REACH_SEEN}
         if plan.subscription:
-            sets.append("#subs.#reach = :sub")
-            names.update({"#subs": REACH_SUBS, "#reach": reach})
+            sets.append("#sub = :sub")
+            names["#sub"] = SUB_PREFIX + reach
             values[":sub"] = plan.subscription.value
         condition = "attribute_exists(pk)"
         if plan.open_task is not None or plan.join_task_id is not None:
@@ -843,9 +844,9 @@ class DynamoDBStore:
             person_update = {
                 "TableName": self._table,
                 "Key": person_key(found["person_id"]),
-                "UpdateExpression": "SET #subs.#reach = :s",
+                "UpdateExpression": "SET #sub = :s",
                 "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeNames": {"#subs": REACH_SUBS, "#reach": reach_key(kind, address, channel.value)},
+                "ExpressionAttributeNames": {"#sub": SUB_PREFIX + reach_key(kind, address, channel.value)},
                 "ExpressionAttributeValues": {":s": values[":s"]},
             }
             try:

@@ -288,3 +288,21 @@ def test_a_merged_person_row_carries_both_addresses(store: Any) -> None:
     # Later writes keep the rebuilt mirror current.
     store.set_subscription("phone", "+16175550002", Channel.SMS, SubscriptionStatus.SUBSCRIBED)
     assert contacts_of(store, keep)["phone:+16175550002"] == ({"sms": "subscribed"}, {"sms"})
+
+
+def test_a_person_item_written_before_the_mirror_takes_its_first_status(dynamo_container: Any) -> None:
+    """DynamoDB only: a person item without any mirror attribute (written before they existed)
+    still takes a STOP and a subscription change; nothing has to exist on it first."""
+    from chalicelib.adapters.dynamodb import _attrs, identity_key, person_key, serialize
+
+    store = dynamo_container.store
+    person = known_person(store, T0, phone="+16175550001")
+    bare = {"type": "person", **_attrs(person), "gsi2pk": "PEOPLE#0", "gsi2sk": f"{T0.isoformat()}#{person.id}"}
+    store._db.put_item(TableName=store._table, Item={**person_key(person.id), **serialize(bare)})
+    assert contacts_of(store, person.id) == {"phone:+16175550001": ({}, set())}
+
+    inbound(store, InMemoryQueue(), T0 + timedelta(minutes=1), text="STOP", address="+16175550001", keyword="opt_out")
+    assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "opted_out"}, {"sms"})}
+    store.set_subscription("phone", "+16175550001", Channel.SMS, SubscriptionStatus.SUBSCRIBED)
+    assert contacts_of(store, person.id)["phone:+16175550001"][0] == {"sms": "subscribed"}
+    assert store._db.get_item(TableName=store._table, Key=identity_key("phone", "+16175550001"))["Item"]
