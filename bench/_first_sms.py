@@ -91,8 +91,7 @@ def handle_one_sms() -> None:
     from chalicelib.bootstrap import get_container
 
     container = get_container()
-    store: Any = container.store
-    stubber = _stub_new_sender(store._db, container.settings.table_name)
+    stubber = _stub_new_sender(container.stores.inbound.table.db, container.settings.table_name)
     response = app.app(_event(), _LambdaContext())
     stubber.assert_no_pending_responses()
     assert response["statusCode"] == 200, response

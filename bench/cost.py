@@ -259,11 +259,12 @@ def count_scenarios(messages: int = MESSAGES) -> list[Scenario]:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.adapters.dynamodb import DynamoDBStore
+    from chalicelib.adapters.aws import aws_client
+    from chalicelib.adapters.dynamodb import dynamodb_stores
     from chalicelib.adapters.resources import ensure_resources
     from chalicelib.adapters.sqs import SQSOutboundQueue
     from chalicelib.api.observability import get_logger
-    from chalicelib.bootstrap import Container, aws_client, use_container
+    from chalicelib.bootstrap import Container, use_container
     from chalicelib.settings import Settings
 
     with _aws():
@@ -273,7 +274,7 @@ def count_scenarios(messages: int = MESSAGES) -> list[Scenario]:
         tally, sqs_calls = Tally(), Counter[str]()
         count_dynamodb(dynamodb, tally)
         count_calls(sqs, "sqs", sqs_calls)
-        store = DynamoDBStore(dynamodb, settings.table_name, shards=settings.task_queue_shards)
+        store = dynamodb_stores(dynamodb, settings.table_name, shards=settings.task_queue_shards)
         use_container(Container(settings, store, SQSOutboundQueue(sqs, settings.outbound_queue_name)))
         handler = logging.getLogger(get_logger().service).powertools_handler  # type: ignore[attr-defined]
         logs = io.StringIO()

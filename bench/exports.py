@@ -23,12 +23,16 @@ import time
 import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from chalicelib.adapters.dynamodb import DynamoDBStore, _stance_attrs, identity_key, person_key, serialize, stance_key
+from chalicelib.adapters.dynamodb import dynamodb_stores
+from chalicelib.adapters.dynamodb.codec import serialize, stance_attrs
+from chalicelib.adapters.dynamodb.keys import identity_key, person_key, stance_key
+from chalicelib.adapters.dynamodb.people import person_attrs
 from chalicelib.adapters.resources import ensure_table
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Identity, Person, SubscriptionStatus
+from chalicelib.domain.model import Address, Identity, Person, SubscriptionStatus
 from chalicelib.domain.stance import IssuePosition, Stance, StanceSource
 from chalicelib.services import exports
 from chalicelib.settings import DEFAULT_ISSUES
@@ -77,7 +81,7 @@ def client(url: str) -> Any:
                         config=Config(max_pool_connections=16, retries={"max_attempts": 10}))  # fmt: skip
 
 
-def seed(store: DynamoDBStore, db: Any, start: int, count: int) -> None:
+def seed(db: Any, start: int, count: int) -> None:
     """People with a phone identity and a current stance (3 items a person), in batches of 25."""
     batch: list[dict[str, Any]] = []
     positions = list(IssuePosition)
@@ -86,7 +90,7 @@ def seed(store: DynamoDBStore, db: Any, start: int, count: int) -> None:
         pid = new_id(int(at.timestamp() * 1000))
         phone = f"+1617{n:07d}"
         person = Person(id=pid, first_name=f"First{n}", last_name="=Last" if n % 97 == 0 else f"Last{n}",
-                        zip="02139", identities=[f"phone:{phone}"], created_at=at, updated_at=at,
+                        zip="02139", identities=[Address("phone", phone)], created_at=at, updated_at=at,
                         first_contact_at=at, last_contact_at=at)  # fmt: skip
         stance = Stance(id=new_id(int(at.timestamp() * 1000)), person_id=pid, support_level=n % 5 + 1,
                         issues={ISSUES[n % len(ISSUES)]: positions[n % 4]}, source=StanceSource.VOLUNTEER,
@@ -94,9 +98,9 @@ def seed(store: DynamoDBStore, db: Any, start: int, count: int) -> None:
         subs = {"sms": SubscriptionStatus.OPTED_OUT if n % 11 == 0 else SubscriptionStatus.SUBSCRIBED}
         identity = Identity(kind="phone", address=phone, person_id=pid, subscriptions=subs, created_at=at)
         batch += [
-            {**person_key(pid), **serialize(store._person_attrs(person, stance, [identity]))},
-            {**identity_key("phone", phone), **serialize({"type": "identity", **identity.model_dump(mode="json")})},
-            {**stance_key(stance), **serialize({"type": "stance", **_stance_attrs(stance)})},
+            {**person_key(pid), **serialize(person_attrs(person, stance, [identity]))},
+            {**identity_key(identity.ref), **serialize({"type": "identity", **identity.model_dump(mode="json")})},
+            {**stance_key(stance), **serialize({"type": "stance", **stance_attrs(stance)})},
         ]
         if len(batch) >= 24:
             write(db, batch)
@@ -119,7 +123,7 @@ def raw_scan(db: Any) -> tuple[int, float]:
     return items, time.perf_counter() - started
 
 
-def export(store: DynamoDBStore, traced: bool) -> tuple[int, int, float, int]:
+def export(store: Any, traced: bool) -> tuple[int, int, float, int]:
     """(rows, bytes, seconds, peak traced bytes) for a generic export of everyone."""
     query = exports.parse_query({"format": "generic"}, ISSUES)
     if traced:
@@ -146,13 +150,15 @@ def run() -> None:
     with moto_server() as url:
         db = client(url)
         ensure_table(db, TABLE)
-        store = DynamoDBStore(db, TABLE)
-        store.get_user = lambda user_id: None  # type: ignore[method-assign]  # no users table needed
+        stores = dynamodb_stores(db, TABLE)
+        # What an export reads; no users were seeded, so no names are looked up.
+        no_users = SimpleNamespace(get_user=lambda _: None)
+        store = SimpleNamespace(people=stores.people, tasks=stores.tasks, users=no_users)
         seeded = 0
         peaks: dict[int, int] = {}
         for size in sizes:
             started = time.perf_counter()
-            seed(store, db, seeded, size - seeded)
+            seed(db, seeded, size - seeded)
             seeded = size
             print(f"seeded {size:,} people ({3 * size:,} items) in {time.perf_counter() - started:.0f} s", flush=True)
             if speed_sizes is None or size in speed_sizes:

@@ -125,8 +125,9 @@ def _run() -> None:
     from moto import mock_aws
 
     from app import app
+    from chalicelib.adapters.aws import aws_client
     from chalicelib.adapters.resources import ensure_resources
-    from chalicelib.bootstrap import aws_client, build_container, use_container
+    from chalicelib.bootstrap import build_container, use_container
     from chalicelib.settings import Settings
 
     settings = Settings(twilio_auth_token="bench-token", public_base_url="https://bench.example/api")
@@ -141,7 +142,7 @@ def _run() -> None:
         def count(event_name: str, **_: Any) -> None:
             calls[event_name.rsplit(".", 1)[-1]] += 1
 
-        container.store._db.meta.events.register("before-call.dynamodb", count)  # type: ignore[attr-defined]
+        container.stores.inbound.table.db.meta.events.register("before-call.dynamodb", count)  # type: ignore[attr-defined]
         path = "/webhooks/twilio/sms"
         with Client(app) as client:
 
@@ -169,7 +170,7 @@ def _run() -> None:
             base_db = aws_client("dynamodb", settings, Config(parameter_validation=False))
             base_app = _baseline_app(settings.table_name, base_db)
             in_backend = _BackendTimer()
-            in_backend.attach(container.store._db)  # type: ignore[attr-defined]
+            in_backend.attach(container.stores.inbound.table.db)  # type: ignore[attr-defined]
             in_backend.attach(base_db)
             with Client(base_app) as base:
                 ours: list[tuple[float, float]] = []
@@ -178,7 +179,7 @@ def _run() -> None:
                     headers, body = _sign(settings, path, _fields(f"SMrun{i}", senders[0]))
 
                     def hearback(h: dict[str, str] = headers, b: str = body) -> None:
-                        _trim(container.store._db, settings.table_name)  # type: ignore[attr-defined]
+                        _trim(container.stores.inbound.table.db, settings.table_name)  # type: ignore[attr-defined]
                         ours.append(in_backend.time(lambda: client.http.post(path, headers=h, body=b)))
 
                     def minimal(h: dict[str, str] = headers, b: str = body) -> None:

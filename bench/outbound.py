@@ -40,9 +40,10 @@ def run() -> None:
 
 
 def _run() -> None:
+    from chalicelib.adapters.aws import aws_client
     from chalicelib.adapters.resources import ensure_resources
     from chalicelib.api.workers import handle_outbound_batch
-    from chalicelib.bootstrap import aws_client, build_container, use_container
+    from chalicelib.bootstrap import build_container, use_container
     from chalicelib.domain.ids import new_id
     from chalicelib.domain.inbound import AnswerTexts, InboundMessage
     from chalicelib.domain.model import Channel, MessageStatus, Role
@@ -58,11 +59,11 @@ def _run() -> None:
     c = build_container(settings)
     use_container(c)
     calls: Counter[str] = Counter()
-    db: Any = c.store._db  # type: ignore[attr-defined]
+    db: Any = c.stores.inbound.table.db  # type: ignore[attr-defined]
     db.meta.events.register("before-call.dynamodb", lambda model, **_: calls.update([model.name]))
     sqs: Any = c.queue._sqs  # type: ignore[attr-defined]
     texts = AnswerTexts(ack="Thanks!", first_contact_notice="", help="help")
-    user, _ = users.create_user(c.store, c.clock, "Bench", Role.VOLUNTEER)
+    user, _ = users.create_user(c.users, c.staff, c.clock, "Bench", Role.VOLUNTEER)
 
     per_message: list[float] = []
     worker_calls: Counter[str] = Counter()
@@ -73,7 +74,7 @@ def _run() -> None:
         for n in range(BATCH):
             msg = InboundMessage(channel=Channel.SMS, provider_id=f"SM{new_id()}", address=f"+1617555{round_no}{n:03d}",
                                  text="Please call me", received_at=c.clock(), answers_inline=True)  # fmt: skip
-            task_id = receive_message(msg, c.store, c.queue, texts, 60).task_id or ""
+            task_id = receive_message(msg, c.inbound, c.queue, texts, 60).task_id or ""
             calls.clear()
             followup.claim(c, task_id, user)
             claim_calls.update(calls)
@@ -91,7 +92,7 @@ def _run() -> None:
         per_message.append(elapsed / len(records))
         assert result == {"batchItemFailures": []}, result
         for ref in refs:
-            sent = c.store.get_message(ref)
+            sent = c.messages.get_message(ref)
             assert sent is not None and sent.status is MessageStatus.SENT
         for m in got["Messages"]:
             sqs.delete_message(QueueUrl=c.queue.url, ReceiptHandle=m["ReceiptHandle"])  # type: ignore[attr-defined]
@@ -121,7 +122,6 @@ def _run() -> None:
 
 def _in_memory() -> None:
     """The same batch on the in-memory fakes: the cost of our own code, without moto."""
-    from chalicelib.adapters.memory import InMemoryQueue, InMemoryStore
     from chalicelib.api.workers import handle_outbound_batch
     from chalicelib.bootstrap import Container, use_container
     from chalicelib.domain.ids import new_id
@@ -131,12 +131,13 @@ def _in_memory() -> None:
     from chalicelib.services.inbound import receive_message
     from chalicelib.services.outbound import ref_of
     from chalicelib.settings import Settings
+    from tests.fakes import InMemoryQueue, in_memory_stores
 
     queue = InMemoryQueue()
-    c = Container(settings=Settings(), store=InMemoryStore(), queue=queue)
+    c = Container(settings=Settings(), stores=in_memory_stores(), queue=queue)
     use_container(c)
     texts = AnswerTexts(ack="Thanks!", first_contact_notice="", help="help")
-    user, _ = users.create_user(c.store, c.clock, "Bench", Role.VOLUNTEER)
+    user, _ = users.create_user(c.users, c.staff, c.clock, "Bench", Role.VOLUNTEER)
     best = float("inf")
     for round_no in range(ROUNDS * 4):
         refs = []
@@ -144,7 +145,7 @@ def _in_memory() -> None:
             address = f"+1617556{round_no:02d}{n:02d}"
             msg = InboundMessage(channel=Channel.SMS, provider_id=f"SM{new_id()}", address=address,
                                  text="Please call me", received_at=c.clock(), answers_inline=True)  # fmt: skip
-            task_id = receive_message(msg, c.store, c.queue, texts, 60).task_id or ""
+            task_id = receive_message(msg, c.inbound, c.queue, texts, 60).task_id or ""
             followup.claim(c, task_id, user)
             refs.append(ref_of(followup.reply(c, task_id, user, "We're on it.")))
         records = [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": json.dumps({

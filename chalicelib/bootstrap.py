@@ -1,12 +1,11 @@
 """The composition root: builds the adapters once per Lambda container (or local process).
 
-Views and workers call :func:`get_container`; tests build their own with fakes and install
-it with :func:`use_container`. Nothing here runs at import time.
+The API layer asks for the container in one place (``chalicelib/api/wiring.py``); tests build
+their own with fakes and install it with :func:`use_container`. Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,29 +13,77 @@ from typing import Any
 from chalicelib.domain.inbound import AnswerTexts
 from chalicelib.domain.model import Channel, utcnow
 from chalicelib.services import users
-from chalicelib.services.ports import BlobStore, Clock, ExportJobQueue, OutboundQueue, Sender, Store
+from chalicelib.services.ports import Clock, Stores
+from chalicelib.services.ports.exports import BlobStore, ExportJobQueue, ExportJobStore, StatsStore
+from chalicelib.services.ports.inbound import InboundStore
+from chalicelib.services.ports.messages import MessageStore
+from chalicelib.services.ports.outbound import OutboundQueue, Sender, SendingStore
+from chalicelib.services.ports.people import PeopleStore
+from chalicelib.services.ports.saved_replies import SavedReplyStore
+from chalicelib.services.ports.staff import StaffStore
+from chalicelib.services.ports.tasks import TaskStore
+from chalicelib.services.ports.users import UserStore
 from chalicelib.settings import Settings, get_settings
 
 
-# -- follow-up -------------------------------------------------------------------
 def _outbox_senders() -> dict[Channel, Sender]:
     from chalicelib.adapters.senders import OutboxSender
 
-    outbox = OutboxSender()
-    return dict.fromkeys(Channel, outbox)
+    return dict.fromkeys(Channel, OutboxSender())
 
 
 @dataclass
 class Container:
+    """Everything the use cases need, built once. Each use case's ``...Deps`` protocol names the
+    part of it that use case may touch."""
+
     settings: Settings
-    store: Store
+    stores: Stores
     queue: OutboundQueue
     clock: Clock = field(default=utcnow)
-    # -- people, stance, exports: where export files go and the queue export jobs wait on.
-    blobs: BlobStore | None = None
-    export_jobs: ExportJobQueue | None = None
-    # follow-up: Channel -> Sender registry (outbox unless built for OUTBOUND=live).
+    blobs: BlobStore | None = None  # where export files go
+    export_jobs: ExportJobQueue | None = None  # the queue export jobs wait on
     senders: dict[Channel, Sender] = field(default_factory=_outbox_senders)
+
+    @property
+    def inbound(self) -> InboundStore:
+        return self.stores.inbound
+
+    @property
+    def people(self) -> PeopleStore:
+        return self.stores.people
+
+    @property
+    def messages(self) -> MessageStore:
+        return self.stores.messages
+
+    @property
+    def tasks(self) -> TaskStore:
+        return self.stores.tasks
+
+    @property
+    def sending(self) -> SendingStore:
+        return self.stores.sending
+
+    @property
+    def staff(self) -> StaffStore:
+        return self.stores.staff
+
+    @property
+    def users(self) -> UserStore:
+        return self.stores.users
+
+    @property
+    def exports(self) -> ExportJobStore:
+        return self.stores.exports
+
+    @property
+    def stats(self) -> StatsStore:
+        return self.stores.stats
+
+    @property
+    def saved_replies(self) -> SavedReplyStore:
+        return self.stores.saved_replies
 
     def answer_texts(self, channel: Channel) -> AnswerTexts:
         """What a person on ``channel`` reads (or hears): the settings' per-channel texts."""
@@ -48,63 +95,29 @@ class Container:
         )
 
 
-def aws_client(service: str, settings: Settings, config: Any = None) -> Any:
-    """A boto3 client for the configured endpoint (embedded moto locally, AWS otherwise)."""
-    session = _shared_session()
-    return session.client(
-        service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=config
-    )
-
-
-def _s3v4_client(settings: Settings) -> Any:
-    """S3 with Signature Version 4, which presigned links need (SigV2 is retired)."""
-    from botocore.config import Config
-
-    return aws_client("s3", settings, Config(signature_version="s3v4"))
-
-
-def _store_client(settings: Settings) -> Any:
-    """The store's DynamoDB client, without botocore's client-side parameter validation.
-
-    Every request on it is built by ``DynamoDBStore`` from typed models, never from caller
-    input, and DynamoDB validates each request again on arrival. Walking the request against
-    the service model costs ~0.2 ms per inbound SMS (most of it the five-item transaction),
-    on the hot path of every webhook (``make bench``, inbound).
-    """
-    from botocore.config import Config
-
-    return aws_client("dynamodb", settings, Config(parameter_validation=False))
-
-
 def build_container(settings: Settings | None = None) -> Container:
-    from chalicelib.adapters.dynamodb import DynamoDBStore
+    from chalicelib.adapters.aws import LazyClient, aws_client, s3v4_client, store_client
+    from chalicelib.adapters.dynamodb import dynamodb_stores
+    from chalicelib.adapters.s3 import S3BlobStore, SQSExportJobQueue
     from chalicelib.adapters.senders import build_senders
     from chalicelib.adapters.sqs import SQSOutboundQueue
 
     settings = settings or load_settings()
-    store = DynamoDBStore(
-        _store_client(settings),
+    stores = dynamodb_stores(
+        store_client(settings),
         settings.table_name,
         shards=settings.task_queue_shards,
         dedupe_ttl=timedelta(days=settings.dedupe_ttl_days),
     )
-    queue = SQSOutboundQueue(LazyClient("sqs", settings), settings.outbound_queue_name)
-    # people, stance, exports: clients built on first use (most requests never export).
-    from chalicelib.adapters.s3 import S3BlobStore, SQSExportJobQueue
-
-    blobs = S3BlobStore(lambda: _s3v4_client(settings), settings.exports_bucket)
-    export_jobs = SQSExportJobQueue(lambda: aws_client("sqs", settings), settings.export_jobs_queue_name)
     return Container(
         settings=settings,
-        store=store,
-        queue=queue,
-        blobs=blobs,
-        export_jobs=export_jobs,
+        stores=stores,
+        queue=SQSOutboundQueue(LazyClient("sqs", settings), settings.outbound_queue_name),
+        # Built on first use: most requests never export.
+        blobs=S3BlobStore(lambda: s3v4_client(settings), settings.exports_bucket),
+        export_jobs=SQSExportJobQueue(lambda: aws_client("sqs", settings), settings.export_jobs_queue_name),
         senders=build_senders(settings),
     )
-
-
-# --- deploy: settings with secrets from SSM Parameter Store --------------------------
 
 
 def load_settings(ssm_client: Any | None = None) -> Settings:
@@ -119,48 +132,10 @@ def load_settings(ssm_client: Any | None = None) -> Settings:
     settings = get_settings()
     if not settings.secrets_parameter_path or settings.aws_endpoint_url:
         return settings
+    from chalicelib.adapters.aws import aws_client
     from chalicelib.adapters.secrets import with_parameters
 
     return with_parameters(settings, ssm_client or aws_client("ssm", settings), os.environ)
-
-
-_session_lock = threading.Lock()
-_session: tuple[Any, int] | None = None  # (session, number of botocore built-in handlers when made)
-
-
-def _shared_session() -> Any:
-    """One boto3 session per process.
-
-    A new session re-reads botocore's endpoint and model files: two clients from two sessions
-    cost ~300 ms more CPU at cold start than from one (``make bench``, cold_import). The session
-    is remade if botocore's built-in handlers changed since (moto adds its own when imported).
-    """
-    global _session
-    import boto3  # imported here so that importing the app stays cheap for tools and tests
-    from botocore.handlers import BUILTIN_HANDLERS
-
-    with _session_lock:  # sessions are not thread-safe; the local stack builds clients from threads
-        if _session is None or _session[1] != len(BUILTIN_HANDLERS):
-            _session = (boto3.session.Session(), len(BUILTIN_HANDLERS))
-        return _session[0]
-
-
-class LazyClient:
-    """A boto3 client made on first use: an SMS webhook answers without touching SQS, so its
-    cold start skips building the SQS client (~40-80 ms)."""
-
-    def __init__(self, service: str, settings: Settings) -> None:
-        self._service = service
-        self._settings = settings
-        self._client: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._client is None:
-            self._client = aws_client(self._service, self._settings)
-        return getattr(self._client, name)
-
-
-# --- end deploy ---------------------------------------------------------------------------------
 
 
 _container: Container | None = None
@@ -182,4 +157,4 @@ def use_container(container: Container | None) -> None:
 def seed_organizer(token: str) -> None:
     """Let ``token`` sign in as an organizer (the local stack's ORGANIZER_TOKEN)."""
     c = get_container()
-    users.seed_organizer(c.store, c.clock, token)
+    users.seed_organizer(c.users, c.clock, token)

@@ -85,11 +85,11 @@ def _parser() -> argparse.ArgumentParser:
 def _export(args: argparse.Namespace, c: Container, stdout: TextIO, stderr: TextIO) -> int:
     params = {name: getattr(args, name) for name in ("format", "support", "issue", "since", "channel", "preset")}
     query = exports.parse_query(params, c.settings.issue_slugs)
-    total = None if args.quiet else c.store.count_people(query.since)
+    total = None if args.quiet else c.people.count_people(query.since)
     progress = Progress(total, "people", stderr, enabled=not args.quiet)
     out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else stdout  # noqa: SIM115
     try:
-        for chunk in exports.chunks(c.store, query, progress=progress):
+        for chunk in exports.chunks(c, query, progress=progress):
             out.write(chunk)
     finally:
         if args.output:
@@ -108,7 +108,7 @@ def _users(args: argparse.Namespace, c: Container, stdout: TextIO, stderr: TextI
         except InvalidPhoneNumber as exc:
             stderr.write(f"error: {exc}\n")
             return 2
-    user, token = users.create_user(c.store, c.clock, args.name, Role(args.role), phone)
+    user, token = users.create_user(c.users, c.staff, c.clock, args.name, Role(args.role), phone=phone)
     stdout.write(f"created {user.role.value} {user.name} ({user.id})\n")
     stdout.write(f"token (shown once, keep it safe): {token}\n")
     return 0
@@ -117,7 +117,7 @@ def _users(args: argparse.Namespace, c: Container, stdout: TextIO, stderr: TextI
 def _import(args: argparse.Namespace, c: Container, stdout: TextIO, stderr: TextIO) -> int:
     with open(args.file, encoding="utf-8-sig", newline="") as handle:
         progress = Progress(None, "rows", stderr, enabled=not args.quiet)
-        report = importer.import_people(c.store, c.clock, c.settings.issue_slugs, read_csv(handle), progress)
+        report = importer.import_people(c.people, c.clock, c.settings.issue_slugs, read_csv(handle), progress)
     progress.finish()
     stdout.write(f"created {report.created}, updated {report.updated}, skipped {len(report.skipped)}\n")
     for line, reason in report.skipped:

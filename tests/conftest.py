@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.memory import InMemoryQueue, InMemoryStore
 from chalicelib.bootstrap import Container, build_container, use_container
 from chalicelib.settings import Settings
+from tests.fakes import InMemoryQueue, in_memory_stores
 from tests.support.signing import BASE_URL, TWILIO_TOKEN
 
 ORGANIZER_TOKEN = "organizer-test-token"
@@ -51,7 +51,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def memory_container(settings: Settings, clock: FakeClock) -> Container:
-    return Container(settings=settings, store=InMemoryStore(), queue=InMemoryQueue(), clock=clock)
+    return Container(settings=settings, stores=in_memory_stores(), queue=InMemoryQueue(), clock=clock)
 
 
 def _serialize_moto_writes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,8 +95,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def dynamo_container(aws_env: None, settings: Settings, clock: FakeClock) -> Container:
+    from chalicelib.adapters.aws import aws_client
     from chalicelib.adapters.resources import ensure_resources
-    from chalicelib.bootstrap import aws_client
 
     ensure_resources(
         aws_client("dynamodb", settings), aws_client("sqs", settings), aws_client("s3", settings), settings
@@ -111,7 +111,7 @@ def container(dynamo_container: Container) -> Iterator[Container]:
     """The container the app uses during a test: DynamoDB and SQS under moto."""
     from chalicelib.services.users import seed_organizer
 
-    seed_organizer(dynamo_container.store, dynamo_container.clock, ORGANIZER_TOKEN)
+    seed_organizer(dynamo_container.users, dynamo_container.clock, ORGANIZER_TOKEN)
     use_container(dynamo_container)
     yield dynamo_container
     use_container(None)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import Channel, Message
 from chalicelib.domain.phones import mask
-from chalicelib.services.ports import Sender, SendError
+from chalicelib.services.ports.outbound import SendContext, Sender, SendError
 
 if TYPE_CHECKING:
     from chalicelib.settings import Settings
@@ -47,7 +47,7 @@ class OutboxSender:
         self._lock = threading.Lock()
         self.sent: list[Message] = []
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, context: SendContext) -> str:
         with self._lock:
             self.sent.append(message)
         log.info("outbox: %s message %s to %s", message.channel.value, message.id, mask(message.address or ""))
@@ -78,7 +78,7 @@ class TwilioSmsSender:
             self._client = Client(self._sid, self._token)
         return self._client
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, context: SendContext) -> str:
         if not message.address:
             raise SendError("no recipient address", permanent=True)
         prefix = "whatsapp:" if message.channel is Channel.WHATSAPP else ""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.model import iso
-from chalicelib.services.ports import MessageRef
+from chalicelib.services.ports.messages import MessageRef
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -9,8 +9,8 @@ from chalicelib.services.inbound import receive_message
 
 
 def receive(c: Container, msg: InboundMessage) -> Answer:
-    return receive_message(msg, c.store, c.queue, c.answer_texts(msg.channel), c.settings.task_sla_minutes)
+    return receive_message(msg, c.inbound, c.queue, c.answer_texts(msg.channel), c.settings.task_sla_minutes)
 
 
 def receive_all(c: Container, messages: list[InboundMessage]) -> list[Answer]:
-    return receive_batch(messages, c.store, c.queue, c.answer_texts, c.settings.task_sla_minutes)
+    return receive_batch(messages, c.inbound, c.queue, c.answer_texts, c.settings.task_sla_minutes)

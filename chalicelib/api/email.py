@@ -12,7 +12,7 @@ from chalice import Blueprint
 from chalice.app import SNSEvent
 
 from chalicelib.api.channel_support import receive_all
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.model import Channel
 from chalicelib.services.suppression import suppress
 
@@ -32,9 +32,9 @@ def inbound_email(event: SNSEvent) -> None:
     """
     from chalicelib.adapters.channels import email  # MIME and HTML parsing: only this function needs them
 
-    c = get_container()
+    c = deps()
     batch = email.parse_sns_event(event.to_dict(), c.settings.inbound_email_topic_arn, c.clock())
-    suppress(c.store, Channel.EMAIL, batch.suppress)
+    suppress(c.people, Channel.EMAIL, batch.suppress)
     receive_all(c, batch.messages)
     log.info(
         "email: %d message(s), %d suppression(s), %d ignored, %d invalid",

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import RequestBody, current_user, json_body
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.exports import FORMATS
 from chalicelib.domain.model import Role
 from chalicelib.services import exports
@@ -46,11 +46,11 @@ class ExportRequest(RequestBody):
 def people_csv() -> Response:
     request = bp.current_request
     current_user(request, Role.ORGANIZER)
-    c = get_container()
+    c = deps()
     given = request.query_params
     params = {name: given.get(name) if given else None for name in FILTERS}
     query = exports.parse_query(params, c.settings.issue_slugs)
-    body = exports.export_inline(c.store, query, c.settings.export_inline_max_bytes)
+    body = exports.export_inline(c, query, c.settings.export_inline_max_bytes)
     filename = FORMATS[query.format].filename
     return Response(
         body=body.decode("utf-8"),
@@ -69,13 +69,13 @@ def start_export() -> Response:
     request = bp.current_request
     user = current_user(request, Role.ORGANIZER)
     body = json_body(request, ExportRequest)
-    c = get_container()
+    c = deps()
     if c.export_jobs is None:
         raise NotConfiguredError("export jobs are not configured in this deployment")
     query = exports.parse_query(body.params(), c.settings.issue_slugs)
-    job = exports.start_job(c.store, c.export_jobs, c.clock, query, user)
+    job = exports.start_job(c.exports, c.export_jobs, c.clock, query, user)
     return Response(
-        body=exports.job_view(c.store, c.blobs, job.id),
+        body=exports.job_view(c.exports, c.blobs, job.id),
         status_code=202,
         headers={"Location": f"/api/exports/{job.id}"},
     )
@@ -85,16 +85,14 @@ def start_export() -> Response:
 @http_errors
 def export_status(job_id: str) -> dict[str, Any]:
     current_user(bp.current_request, Role.ORGANIZER)
-    c = get_container()
-    return exports.job_view(c.store, c.blobs, job_id)
+    c = deps()
+    return exports.job_view(c.exports, c.blobs, job_id)
 
 
 @bp.on_sqs_message(queue=EXPORT_JOBS_QUEUE, batch_size=1)
 def export_worker(event: SQSEvent) -> None:
     """Runs export jobs (one a message; a failure goes back to the queue, then the DLQ)."""
-    c = get_container()
-    if c.blobs is None:
-        raise NotConfiguredError("the exports bucket is not configured")
+    c = deps()
     for record in event:
         job_id = json.loads(record.body)["job_id"]
-        exports.run_job(c.store, c.blobs, c.clock, job_id, c.settings.issue_slugs)
+        exports.run_job(c, job_id, c.settings.issue_slugs)

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import RequestBody, current_user, json_body
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.model import Channel, Role
 from chalicelib.domain.stance import EVIDENCE_MAX, NOTE_MAX, IssuePosition, StanceResponse, StanceSource
 from chalicelib.services import people
@@ -60,7 +60,7 @@ class MergeRequest(RequestBody):
 @http_errors
 def get_person(person_id: str) -> dict[str, Any]:
     viewer = current_user(bp.current_request)
-    return people.person_view(get_container().store, person_id, viewer)
+    return people.person_view(deps(), person_id, viewer)
 
 
 @bp.route("/api/people/{person_id}", methods=["PATCH"])
@@ -76,17 +76,17 @@ def edit_person(person_id: str) -> dict[str, Any]:
     email = changes.get("email")
     if email:
         changes["email"] = email.lower()
-    c = get_container()
-    people.edit_person(c.store, c.clock, person_id, changes)
-    return people.person_view(c.store, person_id, viewer)
+    c = deps()
+    people.edit_person(c.people, c.clock, person_id, changes)
+    return people.person_view(c, person_id, viewer)
 
 
 @bp.route("/api/people/{person_id}", methods=["DELETE"])
 @http_errors
 def delete_person(person_id: str) -> Response:
     viewer = current_user(bp.current_request, Role.ORGANIZER)
-    c = get_container()
-    record = people.delete_person(c.store, c.clock, person_id, viewer)
+    c = deps()
+    record = people.delete_person(c.people, c.clock, person_id, viewer)
     return Response(body={"deleted": True, **record}, status_code=200)
 
 
@@ -96,7 +96,7 @@ def record_stance(person_id: str) -> Response:
     request = bp.current_request
     viewer = current_user(request)
     body = json_body(request, NewStance)
-    c = get_container()
+    c = deps()
     data = people.StanceInput(
         support_level=body.support_level,
         response=body.response,
@@ -106,7 +106,7 @@ def record_stance(person_id: str) -> Response:
         channel=body.channel,
         evidence=tuple(body.evidence),
     )
-    stance = people.record_stance(c.store, c.clock, c.settings.issue_slugs, person_id, data, by=viewer)
+    stance = people.record_stance(c, c.settings.issue_slugs, person_id, data, by=viewer)
     return Response(body=people.stance_view(stance), status_code=201)
 
 
@@ -116,6 +116,6 @@ def merge_people(person_id: str) -> dict[str, Any]:
     request = bp.current_request
     viewer = current_user(request, Role.ORGANIZER)
     body = json_body(request, MergeRequest)
-    c = get_container()
-    people.merge_people(c.store, c.clock, person_id, body.other_id)
-    return people.person_view(c.store, person_id, viewer)
+    c = deps()
+    people.merge_people(c.people, c.clock, person_id, body.other_id)
+    return people.person_view(c, person_id, viewer)

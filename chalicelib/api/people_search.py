@@ -13,7 +13,7 @@ from pydantic import Field
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import RequestBody, current_user, json_body
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.model import Person, Role
 from chalicelib.services.people_search import find_people
 
@@ -38,4 +38,4 @@ def search_people() -> dict[str, Any]:
     request = bp.current_request
     current_user(request, Role.ORGANIZER)
     body = json_body(request, PeopleQuery)
-    return {"people": [person_summary(p) for p in find_people(get_container().store, body.q)]}
+    return {"people": [person_summary(p) for p in find_people(deps().people, body.q)]}

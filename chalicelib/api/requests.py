@@ -9,7 +9,7 @@ from chalice.app import Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.adapters.channels.base import RawRequest
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.model import Role, User
 from chalicelib.services import users
 from chalicelib.services.errors import BadRequestError, UnprocessableError
@@ -49,7 +49,7 @@ def _bytes(body: str | bytes | None) -> bytes:
 
 
 def current_user(request: Request, role: Role = Role.VOLUNTEER) -> User:
-    return users.authenticate(get_container().store, request.headers.get("authorization"), role)
+    return users.authenticate(deps().users, request.headers.get("authorization"), role)
 
 
 def json_body(request: Request, model: type[M]) -> M:

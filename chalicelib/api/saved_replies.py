@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import RequestBody, current_user, json_body
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.model import Role
 from chalicelib.domain.saved_replies import TEXT_MAX, TITLE_MAX, SavedReply
 from chalicelib.services import saved_replies
@@ -35,7 +35,7 @@ def saved_reply_view(reply: SavedReply) -> dict[str, Any]:
 @http_errors
 def list_saved_replies() -> dict[str, Any]:
     current_user(bp.current_request)
-    return {"saved_replies": [saved_reply_view(r) for r in saved_replies.list_saved_replies(get_container().store)]}
+    return {"saved_replies": [saved_reply_view(r) for r in saved_replies.list_saved_replies(deps().saved_replies)]}
 
 
 @bp.route("/api/saved-replies", methods=["POST"])
@@ -44,8 +44,8 @@ def save_reply() -> Response:
     request = bp.current_request
     user = current_user(request, Role.ORGANIZER)
     body = json_body(request, NewSavedReply)
-    c = get_container()
-    reply = saved_replies.save_reply(c.store, c.clock, user, body.title, body.text)
+    c = deps()
+    reply = saved_replies.save_reply(c.saved_replies, c.clock, user, body.title, body.text)
     return Response(body=saved_reply_view(reply), status_code=201)
 
 
@@ -53,5 +53,5 @@ def save_reply() -> Response:
 @http_errors
 def delete_saved_reply(reply_id: str) -> Response:
     current_user(bp.current_request, Role.ORGANIZER)
-    saved_replies.delete_saved_reply(get_container().store, reply_id)
+    saved_replies.delete_saved_reply(deps().saved_replies, reply_id)
     return Response(body="", status_code=204)

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.services.escalation import run_minute
 
 bp = Blueprint(__name__)
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 @bp.schedule("rate(1 minute)")
 def followup_minute(event: Any) -> dict[str, int]:
     """Expired leases back to open, overdue tasks escalated, on-shift volunteers offered work."""
-    report = run_minute(get_container())
+    report = run_minute(deps())
     counts = {
         "reopened": len(report.reopened),
         "escalated": sum(len(ids) for ids in report.escalated.values()),

@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import RequestBody, current_user, json_body
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.services import shifts
 
 bp = Blueprint(__name__)
@@ -24,5 +24,5 @@ def set_shift() -> dict[str, Any]:
     request = bp.current_request
     user = current_user(request)
     body = json_body(request, ShiftBody)
-    staff = shifts.set_shift(get_container(), user, body.on)
+    staff = shifts.set_shift(deps(), user, body.on)
     return {"on": staff.on_shift, "current_task_id": staff.current_task_id}

@@ -9,7 +9,7 @@ from chalice.app import CloudWatchEvent
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import current_user
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.model import Role
 from chalicelib.services import stats
 
@@ -20,13 +20,13 @@ bp = Blueprint(__name__)
 @http_errors
 def get_stats() -> dict[str, Any]:
     current_user(bp.current_request, Role.ORGANIZER)
-    c = get_container()
+    c = deps()
     s = c.settings
-    return stats.current_stats(c.store, c.clock, s.stats_window_days, s.stats_max_age_minutes)
+    return stats.current_stats(c, s.stats_window_days, s.stats_max_age_minutes)
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES))
 def refresh_stats(event: CloudWatchEvent) -> None:
     """Recompute the snapshot off the request path (one pass over the window's activity)."""
-    c = get_container()
-    stats.refresh(c.store, c.clock, c.settings.stats_window_days)
+    c = deps()
+    stats.refresh(c, c.settings.stats_window_days)

@@ -9,9 +9,9 @@ from pydantic import Field
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import RequestBody, current_user, json_body, query_param
-from chalicelib.bootstrap import get_container
-from chalicelib.domain.followup import MAX_REPLY_LENGTH, Outcome
-from chalicelib.domain.model import Task, TaskStatus
+from chalicelib.api.wiring import deps
+from chalicelib.domain.followup import MAX_REPLY_LENGTH
+from chalicelib.domain.model import Outcome, Task, TaskStatus
 from chalicelib.services import followup, tasks
 from chalicelib.services.errors import BadRequestError
 
@@ -36,7 +36,7 @@ def list_tasks() -> dict[str, Any]:
         status = TaskStatus(raw_status)
     except ValueError:
         raise BadRequestError("status must be one of open, claimed, done") from None
-    page = tasks.list_tasks(get_container().store, status, query_param(request, "next"))
+    page = tasks.list_tasks(deps().tasks, status, query_param(request, "next"))
     return {"tasks": [task_view(t) for t in page.tasks], "next": page.next}
 
 
@@ -60,7 +60,7 @@ def claim_task(task_id: str) -> dict[str, Any]:
     request = bp.current_request
     user = current_user(request)
     body = json_body(request, ClaimBody)
-    c = get_container()
+    c = deps()
     if body.user_id and body.user_id != user.id:
         return task_view(followup.assign(c, task_id, user, body.user_id))
     return task_view(followup.claim(c, task_id, user))
@@ -70,7 +70,7 @@ def claim_task(task_id: str) -> dict[str, Any]:
 @http_errors
 def release_task(task_id: str) -> dict[str, Any]:
     user = current_user(bp.current_request)
-    return task_view(followup.release(get_container(), task_id, user))
+    return task_view(followup.release(deps(), task_id, user))
 
 
 @bp.route("/api/tasks/{task_id}/reply", methods=["POST"])
@@ -79,7 +79,7 @@ def reply_to_task(task_id: str) -> Response:
     request = bp.current_request
     user = current_user(request)
     body = json_body(request, ReplyBody)
-    message = followup.reply(get_container(), task_id, user, body.text)
+    message = followup.reply(deps(), task_id, user, body.text)
     return Response(body={"message_id": message.id, "status": message.status.value}, status_code=202)
 
 
@@ -89,4 +89,4 @@ def complete_task(task_id: str) -> dict[str, Any]:
     request = bp.current_request
     user = current_user(request)
     body = json_body(request, DoneBody)
-    return task_view(followup.complete(get_container(), task_id, user, body.outcome))
+    return task_view(followup.complete(deps(), task_id, user, body.outcome))

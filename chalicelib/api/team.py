@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import current_user
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.model import Role, iso
 from chalicelib.domain.phones import mask
@@ -32,7 +32,7 @@ def staff_view(staff: StaffPhone) -> dict[str, Any]:
 @http_errors
 def list_shifts() -> dict[str, Any]:
     current_user(bp.current_request, Role.ORGANIZER)
-    store = get_container().store
+    store = deps().staff
     staff = [s for role in Role for s in store.staff_with_role(role)]
     staff.sort(key=lambda s: (not s.on_shift, s.name.casefold(), s.user_id))
     return {"staff": [staff_view(s) for s in staff]}

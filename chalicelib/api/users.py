@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import RequestBody, current_user, json_body
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.model import Role
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
 from chalicelib.services import users
@@ -44,7 +44,7 @@ def create_user() -> Response:
     request = bp.current_request
     current_user(request, Role.ORGANIZER)
     body = json_body(request, NewUser)
-    c = get_container()
-    user, token = users.create_user(c.store, c.clock, body.name, body.role, body.phone)
+    c = deps()
+    user, token = users.create_user(c.users, c.staff, c.clock, body.name, body.role, phone=body.phone)
     # The token is shown this once; only its hash is stored.
     return Response(body={**user.model_dump(mode="json"), "token": token}, status_code=201)

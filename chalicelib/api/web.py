@@ -17,9 +17,9 @@ from chalice.app import NotFoundError
 
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import current_user
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.domain.channels import RULES
-from chalicelib.domain.followup import Outcome
+from chalicelib.domain.model import Outcome
 from chalicelib.domain.stance import SUPPORT_LABELS, SUPPORT_TITLES, IssuePosition, StanceResponse
 
 bp = Blueprint(__name__)
@@ -99,9 +99,9 @@ def config() -> dict[str, Any]:
     No secrets: every signed-in volunteer may read it.
     """
     user = current_user(bp.current_request)
-    c = get_container()
+    c = deps()
     settings = c.settings
-    staff = c.store.find_staff_phone(user.phone) if user.phone else None
+    staff = c.staff.find_staff_phone(user.phone) if user.phone else None
     channels = {
         channel.value: {
             "reply_channel": rules.reply_channel.value,

@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.channel_support import receive_all
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import raw_request
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.services.delivery import record_status
 
 bp = Blueprint(__name__)
@@ -22,7 +22,7 @@ PLAIN: dict[str, str | list[str]] = {"Content-Type": "text/plain"}
 def meta_verify() -> Response:
     from chalicelib.adapters.channels import meta
 
-    c = get_container()
+    c = deps()
     challenge = meta.handshake(bp.current_request.query_params or {}, c.settings.meta_verify_token)
     return Response(body=challenge, status_code=200, headers=PLAIN)
 
@@ -32,10 +32,10 @@ def meta_verify() -> Response:
 def meta_events() -> Response:
     from chalicelib.adapters.channels import meta
 
-    c = get_container()
+    c = deps()
     data = meta.verified_body(raw_request(bp.current_request), c.settings.meta_app_secret)
     batch = meta.parse(data, c.clock())
     for report in batch.statuses:
-        record_status(report, c.store)
+        record_status(report, c.messages, c.people)
     receive_all(c, batch.messages)
     return Response(body="EVENT_RECEIVED", status_code=200, headers=PLAIN)

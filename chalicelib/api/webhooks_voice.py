@@ -7,7 +7,8 @@ from chalice import Blueprint, Response
 from chalicelib.adapters.channels import twilio, voice
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import raw_request
-from chalicelib.bootstrap import Container, get_container
+from chalicelib.api.wiring import deps
+from chalicelib.bootstrap import Container
 from chalicelib.domain.model import Channel
 from chalicelib.services import calls
 
@@ -26,11 +27,11 @@ def _form(c: Container) -> twilio.FormParams:
 @bp.route(voice.VOICE_PATH, methods=["POST"], content_types=FORM)
 @http_errors
 def twilio_voice() -> Response:
-    c = get_container()
+    c = deps()
     s = c.settings
     inbound = voice.parse_call(_form(c), c.clock(), calls.NO_MESSAGE)
     texts = c.answer_texts(Channel.VOICE)
-    answer = calls.receive_call(inbound, c.store, c.queue, texts, s.task_sla_minutes)
+    answer = calls.receive_call(c, inbound, texts, s.task_sla_minutes)
     # A caller always hears the greeting; only a new task stores it as the acknowledgement.
     say = answer.reply_text or texts.ack
     body = voice.twiml_greeting(
@@ -42,12 +43,10 @@ def twilio_voice() -> Response:
 @bp.route(voice.RECORDING_PATH, methods=["POST"], content_types=FORM)
 @http_errors
 def twilio_voice_recording() -> Response:
-    c = get_container()
+    c = deps()
     s = c.settings
     inbound, recording = voice.parse_recording(_form(c), c.clock(), calls.NO_MESSAGE)
-    calls.attach_recording(
-        inbound, recording, store=c.store, queue=c.queue, texts=c.answer_texts(Channel.VOICE), sla=s.task_sla_minutes
-    )
+    calls.attach_recording(c, inbound, recording, c.answer_texts(Channel.VOICE), s.task_sla_minutes)
     body = voice.twiml_goodbye(s.render(s.voice_goodbye_text), s.voice_say_voice, s.voice_language)
     return Response(body=body, status_code=200, headers=XML)
 
@@ -55,10 +54,8 @@ def twilio_voice_recording() -> Response:
 @bp.route(voice.TRANSCRIPTION_PATH, methods=["POST"], content_types=FORM)
 @http_errors
 def twilio_voice_transcription() -> Response:
-    c = get_container()
+    c = deps()
     s = c.settings
     inbound, transcript = voice.parse_transcription(_form(c), c.clock(), calls.NO_MESSAGE)
-    calls.attach_transcript(
-        inbound, transcript, store=c.store, queue=c.queue, texts=c.answer_texts(Channel.VOICE), sla=s.task_sla_minutes
-    )
+    calls.attach_transcript(c, inbound, transcript, c.answer_texts(Channel.VOICE), s.task_sla_minutes)
     return Response(body="", status_code=200, headers=PLAIN)

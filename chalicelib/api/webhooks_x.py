@@ -12,7 +12,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.channel_support import receive_all
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import query_param, raw_request
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 
 bp = Blueprint(__name__)
 
@@ -22,7 +22,7 @@ bp = Blueprint(__name__)
 def x_crc() -> Response:
     from chalicelib.adapters.channels import x
 
-    c = get_container()
+    c = deps()
     token = x.crc_response(query_param(bp.current_request, "crc_token"), c.settings.x_consumer_secret)
     return Response(body=json.dumps(token), status_code=200, headers={"Content-Type": "application/json"})
 
@@ -32,7 +32,7 @@ def x_crc() -> Response:
 def x_events() -> Response:
     from chalicelib.adapters.channels import x
 
-    c = get_container()
+    c = deps()
     data = x.verified_body(raw_request(bp.current_request), c.settings.x_consumer_secret)
     batch = x.parse(data, c.clock(), c.settings.x_user_id)
     receive_all(c, batch.messages)

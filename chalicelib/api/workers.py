@@ -19,7 +19,7 @@ from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib.adapters.sqs import decode_ref
-from chalicelib.bootstrap import get_container
+from chalicelib.api.wiring import deps
 from chalicelib.services.outbound import RetryLaterError, deliver
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def send_record(record: SQSRecord) -> str:
     """One queue message. Raising marks this record failed; the others in the batch are kept."""
     ref = decode_ref(record.body)  # a body that is not a reference fails until it is dead-lettered
     attempt = int(record.attributes.approximate_receive_count or 1)
-    container = get_container()
+    container = deps()
     try:
         return deliver(container, ref, attempt).value
     except RetryLaterError as retry:

@@ -20,6 +20,8 @@ class ChannelRules:
     reply_window: timedelta | None = None
     # A longer window available with a provider tag (Meta HUMAN_AGENT).
     tagged_window: timedelta | None = None
+    # Answers go into the thread of the person's message (email's In-Reply-To and subject).
+    threaded: bool = False
 
 
 DAY = timedelta(hours=24)
@@ -31,7 +33,7 @@ RULES: dict[Channel, ChannelRules] = {
     Channel.MESSENGER: ChannelRules(reply_channel=Channel.MESSENGER, reply_window=DAY, tagged_window=7 * DAY),
     Channel.INSTAGRAM: ChannelRules(reply_channel=Channel.INSTAGRAM, reply_window=DAY, tagged_window=7 * DAY),
     Channel.X: ChannelRules(reply_channel=Channel.X),
-    Channel.EMAIL: ChannelRules(reply_channel=Channel.EMAIL),
+    Channel.EMAIL: ChannelRules(reply_channel=Channel.EMAIL, threaded=True),
 }
 
 

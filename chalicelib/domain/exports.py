@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.model import Channel, Identity, Person, SubscriptionStatus, iso
+from chalicelib.domain.model import EMAIL, PHONE, Channel, Identity, Person, SubscriptionStatus, iso
 from chalicelib.domain.stance import (
     SUPPORT_TITLES,
     IssuePosition,
@@ -88,20 +88,20 @@ class ExportRecord:
 
     @property
     def phone_contact(self) -> Contact | None:
-        return next((c for c in self.contacts if c.kind == "phone"), None)
+        return next((c for c in self.contacts if c.kind == PHONE), None)
 
     @property
     def phone(self) -> str | None:
         found = self.phone_contact
         if found:
             return found.address
-        return next((ref.split(":", 1)[1] for ref in self.person.identities if ref.startswith("phone:")), None)
+        return next((ref.value for ref in self.person.identities if ref.kind == PHONE), None)
 
     @property
     def email(self) -> str | None:
         if self.person.email:
             return self.person.email
-        return next((ref.split(":", 1)[1] for ref in self.person.identities if ref.startswith("email:")), None)
+        return next((ref.value for ref in self.person.identities if ref.kind == EMAIL), None)
 
     @property
     def sms_status(self) -> SubscriptionStatus:

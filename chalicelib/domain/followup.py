@@ -9,20 +9,28 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.model import Model, Person, Role, Task
+from chalicelib.domain.model import Model, Person, Role, Task, TaskStatus
 from chalicelib.domain.stance import SUPPORT_LABELS
 
 MAX_REPLY_LENGTH = 1600  # Twilio's limit for one outbound message body
 
 
-class Outcome(enum.StrEnum):
-    ANSWERED = "answered"
-    NO_REPLY_NEEDED = "no_reply_needed"
-    WRONG_NUMBER = "wrong_number"
-    HOSTILE = "hostile"
-    SPAM = "spam"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
+def lease_expired(task: Task, now: datetime) -> bool:
+    """A claim whose lease ran out: the task may go back to the queue, or to someone else."""
+    return task.status is TaskStatus.CLAIMED and task.lease_until is not None and task.lease_until < now
+
+
+def claimable(task: Task, user_id: str, now: datetime) -> bool:
+    """Open, already held by ``user_id`` (claiming again renews the lease), or its lease expired."""
+    if task.status is TaskStatus.OPEN:
+        return True
+    return task.status is TaskStatus.CLAIMED and (task.claimed_by == user_id or lease_expired(task, now))
+
+
+def may_close(task: Task, holder: str | None) -> bool:
+    """Who may release or complete a claimed task: its holder, or anyone when ``holder`` is None
+    (an organizer)."""
+    return holder is None or (task.status is TaskStatus.CLAIMED and task.claimed_by == holder)
 
 
 class StaffPhone(Model):

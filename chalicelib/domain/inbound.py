@@ -9,16 +9,19 @@ provider's dedupe marker, so a redelivery can never produce a second task or ans
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import (
+    Address,
     Channel,
     Direction,
     Identity,
     Message,
+    MessageKind,
     MessageStatus,
     Model,
     Person,
@@ -56,10 +59,21 @@ class InboundMessage:
         return f"{self.channel.value}#{self.provider_id}"
 
 
+class AnswerOutcome(enum.StrEnum):
+    """What an inbound message did."""
+
+    TASK_OPENED = "task_opened"
+    TASK_JOINED = "task_joined"
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
+    HELP = "help"
+    RECORDED = "recorded"  # stored only (a keyword with nothing to change)
+
+
 class Answer(Model):
     """What the sender was told; stored with the dedupe marker so redeliveries repeat it."""
 
-    outcome: str  # task_opened | task_joined | opted_out | opted_in | help | recorded
+    outcome: AnswerOutcome
     reply_text: str | None = None
     task_id: str | None = None
     message_id: str
@@ -90,12 +104,21 @@ class InboundPlan:
     outbound: list[Message] = field(default_factory=list)
 
     @property
+    def address(self) -> Address:
+        """The sender's address (the identity this plan writes)."""
+        return Address(self.identity_kind, self.inbound.address)
+
+    @property
     def queued(self) -> list[Message]:
         return [m for m in self.outbound if m.status is MessageStatus.QUEUED]
 
 
 _KEYWORD_STATUS = {Keyword.OPT_OUT: SubscriptionStatus.OPTED_OUT, Keyword.OPT_IN: SubscriptionStatus.SUBSCRIBED}
-_KEYWORD_OUTCOME = {Keyword.OPT_OUT: "opted_out", Keyword.OPT_IN: "opted_in", Keyword.HELP: "help"}
+_KEYWORD_OUTCOME = {
+    Keyword.OPT_OUT: AnswerOutcome.OPTED_OUT,
+    Keyword.OPT_IN: AnswerOutcome.OPTED_IN,
+    Keyword.HELP: AnswerOutcome.HELP,
+}
 
 
 def plan_inbound(
@@ -122,7 +145,7 @@ def plan_inbound(
             zip=msg.meta.get("from_zip"),
             city=msg.meta.get("from_city"),
             state=msg.meta.get("from_state"),
-            identities=[f"{kind}:{msg.address}"],
+            identities=[Address(kind, msg.address)],
             created_at=now,
         )
         new_identity = Identity(kind=kind, address=msg.address, person_id=person_id, created_at=now)
@@ -143,7 +166,7 @@ def plan_inbound(
     )
     plan = InboundPlan(
         inbound=msg,
-        answer=Answer(outcome="recorded", message_id=message.id, person_id=person_id),
+        answer=Answer(outcome=AnswerOutcome.RECORDED, message_id=message.id, person_id=person_id),
         message=message,
         person_id=person_id,
         identity_kind=kind,
@@ -154,11 +177,11 @@ def plan_inbound(
 
     if msg.keyword is not None:
         # Compliance keywords change the subscription only: no acknowledgement, no task.
-        message.kind = "keyword"
+        message.kind = MessageKind.KEYWORD
         plan.subscription = _KEYWORD_STATUS.get(msg.keyword)
         plan.answer.outcome = _KEYWORD_OUTCOME[msg.keyword]
         if msg.keyword is Keyword.HELP and not msg.keyword_answered_by_provider:
-            _answer(plan, texts.help, kind="help")
+            _answer(plan, texts.help, kind=MessageKind.HELP)
         return plan
 
     if current is SubscriptionStatus.UNKNOWN:
@@ -167,7 +190,7 @@ def plan_inbound(
     if open_task_id is not None:
         message.task_id = open_task_id
         plan.join_task_id = open_task_id
-        plan.answer.outcome = "task_joined"
+        plan.answer.outcome = AnswerOutcome.TASK_JOINED
         plan.answer.task_id = open_task_id
         return plan
 
@@ -182,17 +205,17 @@ def plan_inbound(
     )
     message.task_id = task.id
     plan.open_task = task
-    plan.answer.outcome = "task_opened"
+    plan.answer.outcome = AnswerOutcome.TASK_OPENED
     plan.answer.task_id = task.id
     if current is not SubscriptionStatus.OPTED_OUT and not msg.automated:
         text = texts.ack
         if current is SubscriptionStatus.UNKNOWN and texts.first_contact_notice:
             text = f"{text} {texts.first_contact_notice}"
-        _answer(plan, text, kind="acknowledgement", task_id=task.id)
+        _answer(plan, text, kind=MessageKind.ACKNOWLEDGEMENT, task_id=task.id)
     return plan
 
 
-def _answer(plan: InboundPlan, text: str, kind: str, task_id: str | None = None) -> None:
+def _answer(plan: InboundPlan, text: str, kind: MessageKind, task_id: str | None = None) -> None:
     msg = plan.inbound
     plan.answer.reply_text = text
     plan.outbound.append(

@@ -6,9 +6,12 @@ Pure types and rules; no I/O. Times are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 
 def utcnow() -> datetime:
@@ -33,10 +36,50 @@ class Channel(enum.StrEnum):
 # Channels whose address is a phone number share one identity: the same E.164 number
 # texting, calling and writing on WhatsApp is one person (DESIGN.md, Identity).
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.VOICE, Channel.WHATSAPP})
+# The address kinds the core knows by name: exports have phone and email columns, and the
+# volunteers' relay texts from the campaign number.
+PHONE, EMAIL = "phone", "email"
 
 
 def identity_kind(channel: Channel) -> str:
-    return "phone" if channel in PHONE_CHANNELS else channel.value
+    return PHONE if channel in PHONE_CHANNELS else channel.value
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    """One place a person can be reached: the kind of address and the address itself.
+
+    Phone channels share the kind ``phone`` (an E.164 number); the others use their own
+    (``messenger`` page-scoped id, ``x`` user id, ``email`` lower-cased address...). Stored and
+    exchanged as the text ``"<kind>:<value>"``; the value may itself contain ``:``.
+    """
+
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        kind, sep, value = text.partition(":")
+        if not sep or not kind or not value:
+            raise ValueError(f"not an address: expected '<kind>:<value>', got {text[:40]!r}")
+        return cls(kind, value)
+
+    @classmethod
+    def _validate(cls, value: Any) -> Address:
+        if isinstance(value, Address):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        raise ValueError("an address is '<kind>:<value>' text")
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls._validate, serialization=core_schema.plain_serializer_function_ser_schema(str)
+        )
 
 
 class Direction(enum.StrEnum):
@@ -66,6 +109,35 @@ STATUS_RANK: dict[MessageStatus, int] = {
     MessageStatus.FAILED: 3,
     MessageStatus.READ: 4,
 }
+
+
+def moves_forward(current: MessageStatus, new: MessageStatus) -> bool:
+    """Whether a status report may replace ``current`` (never down or sideways the ladder)."""
+    return STATUS_RANK[new] > STATUS_RANK[current]
+
+
+class MessageKind(enum.StrEnum):
+    """What a message is, beyond its direction: what the stats and the relay tell apart."""
+
+    MESSAGE = "message"  # a constituent's own message
+    ACKNOWLEDGEMENT = "acknowledgement"
+    HELP = "help"
+    KEYWORD = "keyword"  # STOP, START, HELP and the like
+    REPLY = "reply"  # a volunteer's answer
+    RELAY = "relay"  # texts to and from volunteers' own phones
+    NOTIFICATION = "notification"  # escalations to staff
+
+
+class Outcome(enum.StrEnum):
+    """How a follow-up task ended."""
+
+    ANSWERED = "answered"
+    NO_REPLY_NEEDED = "no_reply_needed"
+    WRONG_NUMBER = "wrong_number"
+    HOSTILE = "hostile"
+    SPAM = "spam"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
 
 
 class TaskStatus(enum.StrEnum):
@@ -116,6 +188,10 @@ class Identity(Model):
     def status_of(self, channel: Channel | str) -> SubscriptionStatus:
         return self.subscriptions.get(Channel(channel).value, SubscriptionStatus.UNKNOWN)
 
+    @property
+    def ref(self) -> Address:
+        return Address(self.kind, self.address)
+
 
 class Person(Model):
     id: str
@@ -130,7 +206,7 @@ class Person(Model):
     address: str | None = None
     van_id: str | None = None
     updated_at: datetime | None = None
-    identities: list[str] = Field(default_factory=list)  # "<kind>:<address>"
+    identities: list[Address] = Field(default_factory=list)
     open_task_id: str | None = None
     first_contact_at: datetime | None = None
     last_contact_at: datetime | None = None
@@ -152,7 +228,7 @@ class Message(Model):
     media_urls: list[str] = Field(default_factory=list)
     error_code: str | None = None
     error_reason: str | None = None
-    kind: str = "message"  # message | acknowledgement | help | reply | relay | keyword
+    kind: MessageKind = MessageKind.MESSAGE
     sent_by: str | None = None  # user id for volunteer replies
     meta: dict[str, str] = Field(default_factory=dict)  # provider extras (geo fields, ...)
     # Not before this moment (the recipient's sending hours).
@@ -172,7 +248,7 @@ class Task(Model):
     priority: int = 0
     inbound_count: int = 1
     last_inbound_at: datetime
-    outcome: str | None = None
+    outcome: Outcome | None = None
     done_at: datetime | None = None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from chalicelib.domain.model import Identity, Person
+from chalicelib.domain.model import EMAIL, PHONE, Address, Identity, Person
 from chalicelib.domain.phones import mask
 from chalicelib.domain.stance import Stance, is_newer
 
@@ -12,21 +12,21 @@ from chalicelib.domain.stance import Stance, is_newer
 EDITABLE_FIELDS = ("first_name", "last_name", "email", "zip", "address", "city", "state", "van_id")
 
 
-def suppression_hash(kind: str, address: str) -> str:
+def suppression_hash(address: Address) -> str:
     """What is kept of a deleted person's address: enough to recognise it, not to read it."""
-    return hashlib.sha256(f"{kind}:{address}".encode()).hexdigest()
+    return hashlib.sha256(str(address).encode()).hexdigest()
 
 
 def suppression_hashes(person: Person) -> list[str]:
-    refs = [tuple(ref.split(":", 1)) for ref in person.identities]
+    refs = list(person.identities)
     if person.email:
-        refs.append(("email", person.email.strip().lower()))
-    return list(dict.fromkeys(suppression_hash(kind, address) for kind, address in refs))
+        refs.append(Address(EMAIL, person.email.strip().lower()))
+    return list(dict.fromkeys(suppression_hash(ref) for ref in refs))
 
 
 def mask_address(kind: str, address: str) -> str:
     """What volunteers see of an address: enough to tell two apart, not to copy one."""
-    if kind == "phone":
+    if kind == PHONE:
         return mask(address)
     if "@" in address:
         local, _, domain = address.partition("@")

@@ -8,14 +8,15 @@ from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage
 from chalicelib.domain.model import Channel
 from chalicelib.services.errors import ConflictError
 from chalicelib.services.inbound import receive_message
-from chalicelib.services.ports import OutboundQueue, Store
+from chalicelib.services.ports.inbound import InboundStore
+from chalicelib.services.ports.outbound import OutboundQueue
 
 TextsFor = Callable[[Channel], AnswerTexts]
 
 
 def receive_batch(
     messages: Iterable[InboundMessage],
-    store: Store,
+    store: InboundStore,
     queue: OutboundQueue,
     texts_for: TextsFor,
     sla_minutes: int,

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage
-from chalicelib.domain.model import Channel, preview_of
+from chalicelib.domain.model import preview_of
 from chalicelib.services.inbound import receive_message
-from chalicelib.services.ports import MessageFill, MessageRef, OutboundQueue, Store
+from chalicelib.services.ports.inbound import InboundStore
+from chalicelib.services.ports.messages import MessageFill, MessageRef, MessageStore
+from chalicelib.services.ports.outbound import OutboundQueue
+from chalicelib.services.ports.tasks import TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +44,31 @@ class CallTranscript:
     recording_url: str | None = None
 
 
-def receive_call(msg: InboundMessage, store: Store, queue: OutboundQueue, texts: AnswerTexts, sla: int) -> Answer:
+class CallDeps(Protocol):
+    @property
+    def inbound(self) -> InboundStore: ...
+    @property
+    def messages(self) -> MessageStore: ...
+    @property
+    def tasks(self) -> TaskStore: ...
+    @property
+    def queue(self) -> OutboundQueue: ...
+
+
+def receive_call(deps: CallDeps, msg: InboundMessage, texts: AnswerTexts, sla: int) -> Answer:
     """Record the call (opening or joining the caller's task); safe to run twice."""
-    answer = receive_message(msg, store, queue, texts, sla)
+    answer = receive_message(msg, deps.inbound, deps.queue, texts, sla)
     if not answer.duplicate:
         # Lets the recording and transcription callbacks find this message by CallSid.
-        store.link_provider_id(
-            Channel.VOICE, msg.provider_id, MessageRef(answer.person_id, answer.message_id, msg.received_at)
-        )
+        ref = MessageRef(answer.person_id, answer.message_id, msg.received_at)
+        deps.messages.link_provider_id(msg.channel, msg.provider_id, ref)
     return answer
 
 
 def attach_recording(
-    msg: InboundMessage, recording: CallRecording, *, store: Store, queue: OutboundQueue, texts: AnswerTexts, sla: int
+    deps: CallDeps, msg: InboundMessage, recording: CallRecording, texts: AnswerTexts, sla: int
 ) -> None:
-    ref = _call_message(msg, store, queue, texts, sla)
+    ref = _call_message(deps, msg, texts, sla)
     if ref is None or recording.url is None:
         return  # no audio: the message keeps saying the person called and left no message
     fill = MessageFill(
@@ -62,36 +76,34 @@ def attach_recording(
         media_urls=(recording.url,),
         meta={"recording_duration": str(recording.duration)},
     )
-    _fill(store, ref, fill)
+    _fill(deps, ref, fill)
 
 
 def attach_transcript(
-    msg: InboundMessage, transcript: CallTranscript, *, store: Store, queue: OutboundQueue, texts: AnswerTexts, sla: int
+    deps: CallDeps, msg: InboundMessage, transcript: CallTranscript, texts: AnswerTexts, sla: int
 ) -> None:
-    ref = _call_message(msg, store, queue, texts, sla)
+    ref = _call_message(deps, msg, texts, sla)
     if ref is None:
         return
     fill = MessageFill(
         final_text=transcript.text or NO_TRANSCRIPT,
         media_urls=(transcript.recording_url,) if transcript.recording_url else None,
     )
-    _fill(store, ref, fill)
+    _fill(deps, ref, fill)
 
 
-def _call_message(
-    msg: InboundMessage, store: Store, queue: OutboundQueue, texts: AnswerTexts, sla: int
-) -> MessageRef | None:
+def _call_message(deps: CallDeps, msg: InboundMessage, texts: AnswerTexts, sla: int) -> MessageRef | None:
     """The call's message; recorded now if the call webhook never was (it failed, or timed out)."""
-    ref = store.find_by_provider_id(Channel.VOICE, msg.provider_id)
+    ref = deps.messages.find_by_provider_id(msg.channel, msg.provider_id)
     if ref is None:
-        receive_call(msg, store, queue, texts, sla)
-        ref = store.find_by_provider_id(Channel.VOICE, msg.provider_id)
+        receive_call(deps, msg, texts, sla)
+        ref = deps.messages.find_by_provider_id(msg.channel, msg.provider_id)
     if ref is None:
         log.warning("voice callback: the call's message cannot be found; fill skipped")
     return ref
 
 
-def _fill(store: Store, ref: MessageRef, fill: MessageFill) -> None:
-    updated = store.fill_message(ref, fill)
+def _fill(deps: CallDeps, ref: MessageRef, fill: MessageFill) -> None:
+    updated = deps.messages.fill_message(ref, fill)
     if updated is not None and updated.task_id:
-        store.set_task_preview(updated.task_id, preview_of(updated.text), PLACEHOLDERS)
+        deps.tasks.set_task_preview(updated.task_id, preview_of(updated.text), PLACEHOLDERS)

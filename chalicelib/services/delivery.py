@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.model import Channel, MessageStatus, SubscriptionStatus, identity_kind
-from chalicelib.services.ports import Store
+from chalicelib.domain.model import Address, Channel, MessageStatus, SubscriptionStatus, identity_kind
+from chalicelib.services.ports.messages import MessageStore
+from chalicelib.services.ports.people import PeopleStore
 
 
 @dataclass(frozen=True)
@@ -19,23 +20,19 @@ class StatusReport:
     recipient_opted_out: bool = False
 
 
-def record_status(report: StatusReport, store: Store) -> bool:
+def record_status(report: StatusReport, messages: MessageStore, people: PeopleStore) -> bool:
     """Apply a status callback; True when the message moved forward.
 
     Unknown provider ids are ignored: callbacks for messages sent outside Hearback, or for
     a person deleted on request, are not errors the provider could fix by retrying.
     """
-    ref = store.find_by_provider_id(report.channel, report.provider_id)
+    ref = messages.find_by_provider_id(report.channel, report.provider_id)
     if ref is None:
         return False
-    moved = store.advance_status(ref, report.status, report.error_code, report.error_reason)
+    moved = messages.advance_status(ref, report.status, report.error_code, report.error_reason)
     if report.recipient_opted_out:
-        message = store.get_message(ref)
+        message = messages.get_message(ref)
         if message is not None and message.address:
-            store.set_subscription(
-                identity_kind(message.channel),
-                message.address,
-                message.channel,
-                SubscriptionStatus.OPTED_OUT,
-            )
+            address = Address(identity_kind(message.channel), message.address)
+            people.set_subscription(address, message.channel, SubscriptionStatus.OPTED_OUT)
     return moved

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chalicelib.domain.followup import StaffPhone, escalation_text, overdue_minutes
-from chalicelib.domain.model import Role, Task, TaskStatus
-from chalicelib.services.outbound import Deps
+from chalicelib.domain.model import MessageKind, Role, Task, TaskStatus
+from chalicelib.services.shifts import ShiftDeps as Deps
 from chalicelib.services.shifts import forward_new, offer_next, task_in_hand, text_staff
 
 # Priority is the escalation level: 0 in time, 1 volunteers told, 2 organizers told.
@@ -35,18 +35,18 @@ class MinuteReport:
 
 
 def run_minute(deps: Deps) -> MinuteReport:
-    store, now = deps.store, deps.clock()
+    now = deps.clock()
     report = MinuteReport()
-    report.reopened = [t.id for t in store.expire_leases(now)]
+    report.reopened = [t.id for t in deps.tasks.expire_leases(now)]
 
-    on_shift = store.on_shift()
+    on_shift = deps.staff.on_shift()
     first = _escalate(deps, now, VOLUNTEERS_TOLD, due_before=now)
     organizers_after = now - timedelta(minutes=deps.settings.escalate_to_organizers_minutes)
     second = _escalate(deps, now, ORGANIZERS_TOLD, due_before=organizers_after)
     report.escalated = {VOLUNTEERS_TOLD: [t.id for t in first], ORGANIZERS_TOLD: [t.id for t in second]}
 
     volunteers = on_shift
-    organizers = store.staff_with_role(Role.ORGANIZER) if second or (first and not volunteers) else []
+    organizers = deps.staff.staff_with_role(Role.ORGANIZER) if second or (first and not volunteers) else []
     if first:
         # Nobody on shift: the organizers hear about it at once.
         report.notified += _notify(deps, volunteers or organizers, first, now)
@@ -54,7 +54,7 @@ def run_minute(deps: Deps) -> MinuteReport:
         report.notified += _notify(deps, organizers, second, now)
 
     # One look at the queue first: an empty queue costs one query per shard, not one per volunteer.
-    work_waiting = bool(on_shift) and bool(store.list_tasks(TaskStatus.OPEN, 1, None).tasks)
+    work_waiting = bool(on_shift) and bool(deps.tasks.list_tasks(TaskStatus.OPEN, 1, None).tasks)
     for staff in on_shift:
         held = task_in_hand(deps, staff)
         if held is not None:
@@ -69,8 +69,8 @@ def run_minute(deps: Deps) -> MinuteReport:
 def _escalate(deps: Deps, now: datetime, level: int, due_before: datetime) -> list[Task]:
     """Raise overdue open tasks to ``level``; only the ones this run moved are returned."""
     moved = []
-    for task in deps.store.overdue_tasks(now, level, due_before):
-        if deps.store.raise_priority(task.id, level):
+    for task in deps.tasks.overdue_tasks(now, level, due_before):
+        if deps.tasks.raise_priority(task.id, level):
             moved.append(task)
     return moved
 
@@ -78,5 +78,5 @@ def _escalate(deps: Deps, now: datetime, level: int, due_before: datetime) -> li
 def _notify(deps: Deps, staff: list[StaffPhone], tasks: list[Task], now: datetime) -> list[str]:
     text = escalation_text(deps.settings.campaign_name, len(tasks), max(overdue_minutes(t, now) for t in tasks))
     for person in staff:
-        text_staff(deps, person, text, kind="notification")
+        text_staff(deps, person, text, kind=MessageKind.NOTIFICATION)
     return [person.user_id for person in staff]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from chalicelib.domain.exports import (
     FORMATS,
@@ -25,8 +25,12 @@ from chalicelib.domain.exports import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Channel, User
 from chalicelib.domain.stance import IssuePosition
-from chalicelib.services.errors import NotFoundError, UnprocessableError
-from chalicelib.services.ports import BlobStore, Clock, ExportJob, ExportJobQueue, PersonRow, Store
+from chalicelib.services.errors import NotConfiguredError, NotFoundError, UnprocessableError
+from chalicelib.services.ports import Clock
+from chalicelib.services.ports.exports import BlobStore, ExportJob, ExportJobQueue, ExportJobStore, ExportStatus
+from chalicelib.services.ports.people import PeopleStore, PersonRow
+from chalicelib.services.ports.tasks import TaskStore
+from chalicelib.services.ports.users import UserStore
 
 # People a store read asks for. DynamoDB caps a page at 1 MB (~1,300 person items), so this is
 # the 1 MB page a plain paginated Scan reads too: fewest round trips. Two pages in memory at most.
@@ -34,6 +38,26 @@ PAGE_SIZE = 2000
 T = TypeVar("T")
 CONTENT_TYPE = "text/csv; charset=utf-8"
 LINK_SECONDS = 3600
+
+
+class ExportSources(Protocol):
+    """What an export reads: people (one item each), who holds their open tasks, users' names."""
+
+    @property
+    def people(self) -> PeopleStore: ...
+    @property
+    def tasks(self) -> TaskStore: ...
+    @property
+    def users(self) -> UserStore: ...
+
+
+class ExportJobDeps(ExportSources, Protocol):
+    @property
+    def exports(self) -> ExportJobStore: ...
+    @property
+    def blobs(self) -> BlobStore | None: ...
+    @property
+    def clock(self) -> Clock: ...
 
 
 class ExportTooLargeError(UnprocessableError):
@@ -82,7 +106,7 @@ def parse_query(params: Mapping[str, str | None], issue_slugs: tuple[str, ...]) 
 class _Names:
     """User id -> name, read once per export (there are few users)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: UserStore) -> None:
         self._store = store
         self._names: dict[str, str | None] = {}
 
@@ -102,11 +126,11 @@ class _Page:
     holders: dict[str, str | None]  # open task id -> user id holding it
 
 
-def _pages(store: Store, query: ExportQuery, page_size: int) -> Iterator[_Page]:
-    for page in store.people_pages(query.since, page_size):
+def _pages(src: ExportSources, query: ExportQuery, page_size: int) -> Iterator[_Page]:
+    for page in src.people.people_pages(query.since, page_size):
         wanted = [row for row in page if _stance_matches(query, row)]
         open_tasks = [r.person.open_task_id for r in wanted if r.person.open_task_id]
-        holders = {t.id: t.claimed_by for t in store.get_tasks(open_tasks)} if open_tasks else {}
+        holders = {t.id: t.claimed_by for t in src.tasks.get_tasks(open_tasks)} if open_tasks else {}
         yield _Page(len(page), wanted, holders)
 
 
@@ -125,13 +149,13 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
 
 
 def records(
-    store: Store,
+    src: ExportSources,
     query: ExportQuery,
     page_size: int = PAGE_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[ExportRecord]:
-    names = _Names(store)
-    for page in prefetched(_pages(store, query, page_size)):
+    names = _Names(src.users)
+    for page in prefetched(_pages(src, query, page_size)):
         if progress:
             progress(page.size)
         for row in page.rows:
@@ -155,23 +179,23 @@ def _stance_matches(query: ExportQuery, row: PersonRow) -> bool:
     return all(stance is not None and stance.issues.get(slug) is pos for slug, pos in query.issues)
 
 
-def rows(store: Store, query: ExportQuery, **kwargs: Any) -> Iterator[list[str]]:
+def rows(src: ExportSources, query: ExportQuery, **kwargs: Any) -> Iterator[list[str]]:
     spec = FORMATS[query.format]
-    for record in records(store, query, **kwargs):
+    for record in records(src, query, **kwargs):
         yield from spec.rows(record)
 
 
-def chunks(store: Store, query: ExportQuery, **kwargs: Any) -> Iterator[str]:
+def chunks(src: ExportSources, query: ExportQuery, **kwargs: Any) -> Iterator[str]:
     """The CSV file (UTF-8 text, header first) in chunks."""
-    return csv_chunks(FORMATS[query.format].columns, rows(store, query, **kwargs))
+    return csv_chunks(FORMATS[query.format].columns, rows(src, query, **kwargs))
 
 
-def export_inline(store: Store, query: ExportQuery, max_bytes: int) -> bytes:
+def export_inline(src: ExportSources, query: ExportQuery, max_bytes: int) -> bytes:
     """The whole file for one HTTP response, or ExportTooLargeError past ``max_bytes``
     (Lambda answers at most 6 MB, API Gateway 10 MB)."""
     parts: list[bytes] = []
     size = 0
-    for chunk in chunks(store, query):
+    for chunk in chunks(src, query):
         data = chunk.encode("utf-8")
         size += len(data)
         if size > max_bytes:
@@ -184,22 +208,27 @@ def export_inline(store: Store, query: ExportQuery, max_bytes: int) -> bytes:
 
 
 # -- export jobs ------------------------------------------------------------------------------
-def start_job(store: Store, jobs: ExportJobQueue, clock: Clock, query: ExportQuery, by: User) -> ExportJob:
-    job = ExportJob(id=new_id(), status="queued", params=query.as_params(), created_by=by.id, created_at=clock())
+def start_job(store: ExportJobStore, jobs: ExportJobQueue, clock: Clock, query: ExportQuery, by: User) -> ExportJob:
+    job = ExportJob(
+        id=new_id(), status=ExportStatus.QUEUED, params=query.as_params(), created_by=by.id, created_at=clock()
+    )
     store.put_export_job(job)
     jobs.enqueue_export(job.id)
     return job
 
 
-def run_job(store: Store, blobs: BlobStore, clock: Clock, job_id: str, issue_slugs: tuple[str, ...]) -> ExportJob:
+def run_job(deps: ExportJobDeps, job_id: str, issue_slugs: tuple[str, ...]) -> ExportJob:
     """Write the export to the bucket. A redelivered job that already finished is left alone."""
+    store, blobs, clock = deps.exports, deps.blobs, deps.clock
+    if blobs is None:
+        raise NotConfiguredError("the exports bucket is not configured")
     job = store.get_export_job(job_id)
     if job is None:
         raise NotFoundError(f"no export job {job_id}")
-    if job.status == "done":
+    if job.status is ExportStatus.DONE:
         return job
     query = parse_query(job.params, issue_slugs)
-    job.status = "running"
+    job.status = ExportStatus.RUNNING
     store.put_export_job(job)
     counted = {"rows": 0}
 
@@ -210,25 +239,25 @@ def run_job(store: Store, blobs: BlobStore, clock: Clock, job_id: str, issue_slu
 
     spec = FORMATS[query.format]
     key = f"exports/{job.id}/{spec.filename}"
-    data = (c.encode("utf-8") for c in csv_chunks(spec.columns, counting(rows(store, query))))
+    data = (c.encode("utf-8") for c in csv_chunks(spec.columns, counting(rows(deps, query))))
     try:
         job.bytes = blobs.write_stream(key, data, CONTENT_TYPE)
     except Exception as exc:  # the job records why; the queue retries, then the DLQ keeps it
-        job.status, job.error, job.finished_at = "failed", type(exc).__name__, clock()
+        job.status, job.error, job.finished_at = ExportStatus.FAILED, type(exc).__name__, clock()
         store.put_export_job(job)
         raise
-    job.status, job.key, job.rows, job.finished_at = "done", key, counted["rows"], clock()
+    job.status, job.key, job.rows, job.finished_at = ExportStatus.DONE, key, counted["rows"], clock()
     store.put_export_job(job)
     return job
 
 
-def job_view(store: Store, blobs: BlobStore | None, job_id: str) -> dict[str, Any]:
+def job_view(store: ExportJobStore, blobs: BlobStore | None, job_id: str) -> dict[str, Any]:
     job = store.get_export_job(job_id)
     if job is None:
         raise NotFoundError(f"no export job {job_id}")
     view = job.model_dump(mode="json", exclude={"key"})
     view["url"] = None
-    if job.status == "done" and job.key and blobs is not None:
+    if job.status is ExportStatus.DONE and job.key and blobs is not None:
         filename = job.key.rsplit("/", 1)[-1]
         view["url"] = blobs.link(job.key, LINK_SECONDS, filename)
         view["url_expires_in"] = LINK_SECONDS

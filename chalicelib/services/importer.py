@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Channel, Identity, Person, SubscriptionStatus
+from chalicelib.domain.model import EMAIL, PHONE, Address, Channel, Identity, Person, SubscriptionStatus
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
 from chalicelib.domain.stance import (
     InvalidStanceError,
@@ -28,11 +28,12 @@ from chalicelib.domain.stance import (
     check_issues,
     parse_issues,
 )
-from chalicelib.services.ports import Clock, IdentityTakenError, Store
+from chalicelib.services.ports import Clock
+from chalicelib.services.ports.people import IdentityTakenError, PeopleStore
 
 PROFILE_COLUMNS = ("first_name", "last_name", "zip", "van_id", "address", "city", "state")
 ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class RowError(ValueError):
@@ -86,7 +87,7 @@ def _stance(row: dict[str, str], person_id: str, issue_slugs: tuple[str, ...], n
         raise RowError(str(exc).splitlines()[0]) from None
 
 
-def import_row(store: Store, clock: Clock, issue_slugs: tuple[str, ...], row: dict[str, str]) -> bool:
+def import_row(store: PeopleStore, clock: Clock, issue_slugs: tuple[str, ...], row: dict[str, str]) -> bool:
     """Import one row; True when a new person was created, False when one was updated."""
     now = clock()
     phone = email = None
@@ -97,7 +98,7 @@ def import_row(store: Store, clock: Clock, issue_slugs: tuple[str, ...], row: di
             raise RowError("phone is not a valid phone number") from None
     if row.get("email"):
         email = row["email"].strip().lower()
-        if not EMAIL.match(email):
+        if not EMAIL_PATTERN.match(email):
             raise RowError("email is not an email address")
     if not phone and not email:
         raise RowError("a row needs a phone or an email")
@@ -115,7 +116,9 @@ def import_row(store: Store, clock: Clock, issue_slugs: tuple[str, ...], row: di
     person = Person(
         id=person_id,
         email=email,
-        identities=[ref for ref in (f"phone:{phone}" if phone else "", f"email:{email}" if email else "") if ref],
+        identities=[
+            ref for ref in (Address(PHONE, phone) if phone else None, Address(EMAIL, email) if email else None) if ref
+        ],
         first_contact_at=_time(row.get("first_contact_at", ""), "first_contact_at"),
         last_contact_at=_time(row.get("last_contact_at", ""), "last_contact_at"),
         last_contact_channel=Channel(channel) if channel else None,
@@ -128,10 +131,10 @@ def import_row(store: Store, clock: Clock, issue_slugs: tuple[str, ...], row: di
         subscriptions = {}
         if sms_status in (SubscriptionStatus.SUBSCRIBED, SubscriptionStatus.OPTED_OUT):
             subscriptions[Channel.SMS.value] = SubscriptionStatus(sms_status)
-        identities.append(Identity(kind="phone", address=phone, person_id=person_id, subscriptions=subscriptions,
+        identities.append(Identity(kind=PHONE, address=phone, person_id=person_id, subscriptions=subscriptions,
                                    created_at=now))  # fmt: skip
     if email:
-        identities.append(Identity(kind="email", address=email, person_id=person_id, created_at=now))
+        identities.append(Identity(kind=EMAIL, address=email, person_id=person_id, created_at=now))
     stance = _stance(row, person_id, issue_slugs, now)
 
     try:
@@ -147,12 +150,12 @@ def import_row(store: Store, clock: Clock, issue_slugs: tuple[str, ...], row: di
     if stance is not None:
         store.add_stance(stance.model_copy(update={"person_id": existing}), changed_at=now)
     if phone and sms_status == SubscriptionStatus.OPTED_OUT:
-        store.set_subscription("phone", phone, Channel.SMS, SubscriptionStatus.OPTED_OUT)
+        store.set_subscription(Address(PHONE, phone), Channel.SMS, SubscriptionStatus.OPTED_OUT)
     return False
 
 
 def import_people(
-    store: Store,
+    store: PeopleStore,
     clock: Clock,
     issue_slugs: tuple[str, ...],
     rows: Iterable[dict[str, str]],

@@ -14,9 +14,22 @@ import logging
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from chalicelib.domain.channels import RULES, reply_window
 from chalicelib.domain.hours import SendingHours, next_send_time, zone_for
-from chalicelib.domain.model import Channel, Message, MessageStatus, SubscriptionStatus, identity_kind
-from chalicelib.services.ports import Clock, MessageRef, OutboundQueue, Sender, SendError, Store
+from chalicelib.domain.model import (
+    Address,
+    Channel,
+    Direction,
+    Identity,
+    Message,
+    MessageStatus,
+    SubscriptionStatus,
+    identity_kind,
+)
+from chalicelib.services.ports import Clock
+from chalicelib.services.ports.messages import MessageRef, MessageStore
+from chalicelib.services.ports.outbound import OutboundQueue, SendContext, Sender, SendError, SendingStore
+from chalicelib.services.ports.people import PeopleStore
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,17 +38,26 @@ log = logging.getLogger(__name__)
 MAX_QUEUE_DELAY = 900
 
 
-class Deps(Protocol):
-    """What these use cases need; the composition root's Container provides it."""
+class QueueDeps(Protocol):
+    """What storing and queueing a message needs."""
 
     @property
     def settings(self) -> Settings: ...
     @property
-    def store(self) -> Store: ...
+    def messages(self) -> MessageStore: ...
     @property
     def queue(self) -> OutboundQueue: ...
     @property
     def clock(self) -> Clock: ...
+
+
+class SendDeps(QueueDeps, Protocol):
+    """What the outbound worker needs to send one message."""
+
+    @property
+    def sending(self) -> SendingStore: ...
+    @property
+    def people(self) -> PeopleStore: ...
     @property
     def senders(self) -> dict[Channel, Sender]: ...
 
@@ -56,10 +78,6 @@ class RetryLaterError(Exception):
         self.delay_seconds = delay_seconds
 
 
-def ref_of(message: Message) -> MessageRef:
-    return MessageRef(message.person_id, message.id, message.created_at)
-
-
 def hold_until(settings: Settings, now: datetime, phone: str | None, zip_code: str | None) -> datetime | None:
     """When a non-immediate message to this recipient may go out (None: now)."""
     hours = SendingHours.parse(settings.sending_hours_start, settings.sending_hours_end)
@@ -67,10 +85,10 @@ def hold_until(settings: Settings, now: datetime, phone: str | None, zip_code: s
     return at if at > now else None
 
 
-def queue_message(deps: Deps, message: Message) -> Message:
+def queue_message(deps: QueueDeps, message: Message) -> Message:
     """Store first, then queue: the queue body is only a reference to the stored message."""
-    deps.store.put_message(message)
-    deps.queue.enqueue(ref_of(message), _delay(message.send_after, deps.clock()))
+    deps.messages.put_message(message)
+    deps.queue.enqueue(MessageRef.of(message), _delay(message.send_after, deps.clock()))
     return message
 
 
@@ -85,16 +103,16 @@ def backoff_seconds(attempt: int) -> int:
     return int(min(MAX_QUEUE_DELAY, 10 * 2 ** max(1, attempt)))
 
 
-def deliver(deps: Deps, ref: MessageRef, attempt: int = 1) -> Delivery:
+def deliver(deps: SendDeps, ref: MessageRef, attempt: int = 1) -> Delivery:
     """Send one stored message. Raises RetryLaterError for transient errors.
 
     ``attempt`` is the queue's receive count; at ``send_max_attempts`` a transient error
     becomes final, so the message ends failed with its reason before the queue gives it
     up to the dead-letter queue.
     """
-    settings, store = deps.settings, deps.store
+    settings = deps.settings
     now = deps.clock()
-    start = store.begin_send(ref, now, now + timedelta(seconds=settings.send_lease_seconds))
+    start = deps.sending.begin_send(ref, now, now + timedelta(seconds=settings.send_lease_seconds))
     message = start.message
     if not start.started:
         if message is None:
@@ -104,38 +122,67 @@ def deliver(deps: Deps, ref: MessageRef, attempt: int = 1) -> Delivery:
             return Delivery.DELAYED
         return Delivery.SKIPPED
     assert message is not None
-    if _opted_out(store, message):
+    identity = _recipient(deps.people, message)
+    if identity is not None and identity.status_of(message.channel) is SubscriptionStatus.OPTED_OUT:
         # STOP arrived after this was queued (e.g. while it waited for sending hours).
-        store.mark_failed(ref, "opted_out", f"the recipient opted out of {message.channel.value} before it was sent")
+        reason = f"the recipient opted out of {message.channel.value} before it was sent"
+        deps.sending.mark_failed(ref, "opted_out", reason)
         return Delivery.FAILED
     sender = deps.senders.get(message.channel)
     if sender is None:
-        store.mark_failed(ref, "no_sender", f"no sender is configured for {message.channel.value}")
+        deps.sending.mark_failed(ref, "no_sender", f"no sender is configured for {message.channel.value}")
         return Delivery.FAILED
     try:
-        provider_id = sender.send(message)
+        provider_id = sender.send(message, send_context(deps, message, identity, now))
     except SendError as err:
         if err.permanent or attempt >= settings.send_max_attempts:
             reason = err.reason if err.permanent else f"gave up after {attempt} attempts: {err.reason}"
-            store.mark_failed(ref, err.code, reason)
+            deps.sending.mark_failed(ref, err.code, reason)
             if err.recipient_opted_out and message.address:
-                kind = identity_kind(message.channel)
-                store.set_subscription(kind, message.address, message.channel, SubscriptionStatus.OPTED_OUT)
+                address = Address(identity_kind(message.channel), message.address)
+                deps.people.set_subscription(address, message.channel, SubscriptionStatus.OPTED_OUT)
             # The reason is stored, not logged: providers' messages may quote the number.
             log.warning("message %s failed (code %s)", message.id, err.code or "none")
             return Delivery.FAILED
-        store.retry_later(ref, err.reason)
+        deps.sending.retry_later(ref, err.reason)
         raise RetryLaterError(err.reason, backoff_seconds(attempt)) from None
-    store.mark_sent(ref, message.channel, provider_id, deps.clock())
+    deps.sending.mark_sent(ref, message.channel, provider_id, deps.clock())
     return Delivery.SENT
 
 
-def _opted_out(store: Store, message: Message) -> bool:
-    """The one read a send costs: the recipient's identity, for a STOP that came meanwhile."""
+def _recipient(people: PeopleStore, message: Message) -> Identity | None:
+    """The one read a send costs: the recipient's identity (a STOP that came meanwhile, and
+    when they last wrote on the channel)."""
     if not message.address or message.person_id.startswith(STAFF_PREFIX):
-        return False
-    identity = store.find_identity(identity_kind(message.channel), message.address)
-    return identity is not None and identity.status_of(message.channel) is SubscriptionStatus.OPTED_OUT
+        return None
+    return people.find_identity(Address(identity_kind(message.channel), message.address))
+
+
+def send_context(deps: SendDeps, message: Message, identity: Identity | None, now: datetime) -> SendContext:
+    """Everything a sender must know about the recipient, decided here once: the reply window
+    from the identity already read, and the person's message being answered on threaded
+    channels (read only there)."""
+    rules = RULES[message.channel]
+    last = identity.last_inbound.get(message.channel.value) if identity else None
+    window = reply_window(message.channel, last, now)
+    reply_to = None
+    if rules.threaded and identity is not None:
+        reply_to = latest_inbound(deps.messages, message)
+    return SendContext(window=window, reply_to=reply_to)
+
+
+def latest_inbound(messages: MessageStore, message: Message) -> Message | None:
+    """The person's message this one answers: the one named ``in_reply_to`` (an acknowledgement
+    names its message), else their latest on the same channel."""
+    wanted = message.meta.get("in_reply_to")
+    latest: Message | None = None
+    for earlier in messages.list_messages(message.person_id):
+        if earlier.direction is not Direction.INBOUND or earlier.channel != message.channel:
+            continue
+        if wanted and earlier.provider_id == wanted:
+            return earlier
+        latest = earlier
+    return latest
 
 
 # Texts to volunteers' and organizers' own phones live in a conversation of their own.

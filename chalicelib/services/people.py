@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Channel, Message, Person, Role, User, iso
@@ -17,7 +17,18 @@ from chalicelib.domain.stance import (
     check_issues,
 )
 from chalicelib.services.errors import NotFoundError, UnprocessableError
-from chalicelib.services.ports import Clock, PersonNotFoundError, Store
+from chalicelib.services.ports import Clock
+from chalicelib.services.ports.messages import MessageStore
+from chalicelib.services.ports.people import PeopleStore, PersonNotFoundError
+
+
+class PeopleDeps(Protocol):
+    @property
+    def people(self) -> PeopleStore: ...
+    @property
+    def messages(self) -> MessageStore: ...
+    @property
+    def clock(self) -> Clock: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,7 @@ class StanceInput:
     evidence: tuple[str, ...] = ()
 
 
-def _person(store: Store, person_id: str) -> Person:
+def _person(store: PeopleStore, person_id: str) -> Person:
     person = store.get_person(person_id)
     if person is None:
         raise NotFoundError(f"no person {person_id}")
@@ -41,10 +52,10 @@ def _person(store: Store, person_id: str) -> Person:
 
 
 def record_stance(
-    store: Store, clock: Clock, issue_slugs: tuple[str, ...], person_id: str, data: StanceInput, *, by: User | None
+    deps: PeopleDeps, issue_slugs: tuple[str, ...], person_id: str, data: StanceInput, *, by: User | None
 ) -> Stance:
     """Keep one dated data point; the newest is the person's current stance."""
-    person = _person(store, person_id)
+    person = _person(deps.people, person_id)
     if data.support_level is None and data.response is None and not data.issues and not data.note:
         raise UnprocessableError("nothing to record: give support_level, response, issues or a note")
     try:
@@ -52,11 +63,11 @@ def record_stance(
     except InvalidStanceError as exc:
         raise UnprocessableError(str(exc)) from None
     if data.evidence:
-        known = {m.id for m in store.list_messages(person_id)}
+        known = {m.id for m in deps.messages.list_messages(person_id)}
         missing = [m for m in data.evidence if m not in known]
         if missing:
             raise UnprocessableError(f"evidence must be this person's messages; unknown: {', '.join(missing)}")
-    now = clock()
+    now = deps.clock()
     try:
         stance = Stance(
             id=new_id(int(now.timestamp() * 1000)),
@@ -74,7 +85,7 @@ def record_stance(
     except ValueError as exc:
         raise UnprocessableError(str(exc)) from None
     try:
-        store.add_stance(stance, changed_at=now)
+        deps.people.add_stance(stance, changed_at=now)
     except PersonNotFoundError:
         raise NotFoundError(f"no person {person_id}") from None
     return stance
@@ -97,18 +108,18 @@ def message_view(message: Message) -> dict[str, Any]:
         "text": message.text,
         "status": message.status.value,
         "created_at": iso(message.created_at),
-        "kind": message.kind,
+        "kind": message.kind.value,
         "sent_by": message.sent_by,
         "media_urls": message.media_urls,
     }
 
 
-def person_view(store: Store, person_id: str, viewer: User) -> dict[str, Any]:
+def person_view(deps: PeopleDeps, person_id: str, viewer: User) -> dict[str, Any]:
     """The whole record; volunteers see addresses masked, organizers in full."""
+    store = deps.people
     person = _person(store, person_id)
     masked = not viewer.role.allows(Role.ORGANIZER)
-    keys = [(kind, address) for kind, _, address in (ref.partition(":") for ref in person.identities)]
-    identities = sorted(store.get_identities(keys), key=lambda i: (i.kind, i.address))
+    identities = sorted(store.get_identities(list(person.identities)), key=lambda i: (i.kind, i.address))
     history = store.list_stances(person_id)
     current = store.get_current_stance(person_id)
     profile = person.model_dump(mode="json", exclude={"identities", "updated_at"}, exclude_none=False)
@@ -119,11 +130,11 @@ def person_view(store: Store, person_id: str, viewer: User) -> dict[str, Any]:
         "identities": [identity_view(i, masked) for i in identities],
         "stance": stance_view(current),
         "stance_history": [stance_view(s) for s in history],
-        "messages": [message_view(m) for m in store.list_messages(person_id)],
+        "messages": [message_view(m) for m in deps.messages.list_messages(person_id)],
     }
 
 
-def edit_person(store: Store, clock: Clock, person_id: str, changes: dict[str, str | None]) -> Person:
+def edit_person(store: PeopleStore, clock: Clock, person_id: str, changes: dict[str, str | None]) -> Person:
     if not changes:
         raise UnprocessableError("nothing to change")
     try:
@@ -132,7 +143,7 @@ def edit_person(store: Store, clock: Clock, person_id: str, changes: dict[str, s
         raise NotFoundError(f"no person {person_id}") from None
 
 
-def merge_people(store: Store, clock: Clock, keep_id: str, other_id: str) -> Person:
+def merge_people(store: PeopleStore, clock: Clock, keep_id: str, other_id: str) -> Person:
     """Fold ``other`` into ``keep``: identities, messages, stance history and tasks move;
     nothing is lost. Each step is safe to repeat, and ``other`` disappears only at the end,
     so a merge interrupted half-way finishes when it is asked again."""
@@ -143,15 +154,14 @@ def merge_people(store: Store, clock: Clock, keep_id: str, other_id: str) -> Per
     merged = merged_profile(keep, other)
     merged.updated_at = clock()
     for ref in merged.identities:
-        kind, _, address = ref.partition(":")
-        store.reassign_identity(kind, address, keep_id, merged.open_task_id)
+        store.reassign_identity(ref, keep_id, merged.open_task_id)
     stance = newest(store.get_current_stance(keep_id), store.get_current_stance(other_id))
     store.replace_person(merged, stance)
     store.delete_profile(other_id)
     return merged
 
 
-def delete_person(store: Store, clock: Clock, person_id: str, by: User) -> dict[str, str]:
+def delete_person(store: PeopleStore, clock: Clock, person_id: str, by: User) -> dict[str, str]:
     """Deletion on request: the data goes; hashed addresses stay so they are never contacted
     again; the deletion itself is recorded (when, by whom, how many addresses)."""
     person = _person(store, person_id)

@@ -6,23 +6,23 @@ no index and no scan. Free-text name search would need one; it is not offered.
 
 from __future__ import annotations
 
-from chalicelib.domain.model import Person
+from chalicelib.domain.model import EMAIL, PHONE, Address, Person
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
-from chalicelib.services.ports import Store
+from chalicelib.services.ports.people import PeopleStore
 
 
-def find_people(store: Store, query: str) -> list[Person]:
+def find_people(store: PeopleStore, query: str) -> list[Person]:
     query = query.strip()
     if not query:
         return []
     person_ids: list[str] = []
     if "@" in query:
-        identity = store.find_identity("email", query.lower())
+        identity = store.find_identity(Address(EMAIL, query.lower()))
         if identity is not None:
             person_ids.append(identity.person_id)
     else:
         try:
-            identity = store.find_identity("phone", to_e164(query))
+            identity = store.find_identity(Address(PHONE, to_e164(query)))
         except InvalidPhoneNumber:
             identity = None
         if identity is not None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from chalicelib.domain.model import User
 from chalicelib.domain.saved_replies import MAX_SAVED_REPLIES, SavedReply, saved_reply_id
 from chalicelib.services.errors import NotFoundError, UnprocessableError
-from chalicelib.services.ports import Clock, Store
+from chalicelib.services.ports import Clock
+from chalicelib.services.ports.saved_replies import SavedReplyStore
 
 
-def list_saved_replies(store: Store) -> list[SavedReply]:
+def list_saved_replies(store: SavedReplyStore) -> list[SavedReply]:
     return sorted(store.list_saved_replies(), key=lambda r: r.title.casefold())
 
 
-def save_reply(store: Store, clock: Clock, author: User, title: str, text: str) -> SavedReply:
+def save_reply(store: SavedReplyStore, clock: Clock, author: User, title: str, text: str) -> SavedReply:
     """Create or replace (same title) a saved reply."""
     title, text = " ".join(title.split()), text.strip()
     reply = SavedReply(id=saved_reply_id(title), title=title, text=text, created_by=author.id, created_at=clock())
@@ -23,6 +24,6 @@ def save_reply(store: Store, clock: Clock, author: User, title: str, text: str) 
     return reply
 
 
-def delete_saved_reply(store: Store, reply_id: str) -> None:
+def delete_saved_reply(store: SavedReplyStore, reply_id: str) -> None:
     if not store.delete_saved_reply(reply_id):
         raise NotFoundError("no such saved reply")

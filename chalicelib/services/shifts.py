@@ -14,10 +14,10 @@ import contextlib
 import logging
 from collections.abc import Collection
 from datetime import timedelta
+from typing import Protocol
 
 from chalicelib.domain.followup import (
     Command,
-    Outcome,
     PhoneCommand,
     StaffPhone,
     display_name,
@@ -28,10 +28,13 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import (
+    Address,
     Channel,
     Direction,
     Message,
+    MessageKind,
     MessageStatus,
+    Outcome,
     Task,
     TaskStatus,
     User,
@@ -41,9 +44,12 @@ from chalicelib.domain.phones import mask
 from chalicelib.domain.stance import SUPPORT_TITLES, Stance, StanceSource
 from chalicelib.services import followup, people
 from chalicelib.services.errors import ConflictError, HearbackError, UnprocessableError
-from chalicelib.services.outbound import Deps, hold_until, queue_message, staff_conversation
+from chalicelib.services.followup import FollowupDeps
+from chalicelib.services.outbound import hold_until, queue_message, staff_conversation
 from chalicelib.services.people import StanceInput
-from chalicelib.services.ports import SenderLookup, Store, TaskStateError
+from chalicelib.services.ports.inbound import InboundStore, SenderLookup
+from chalicelib.services.ports.staff import StaffStore
+from chalicelib.services.ports.tasks import TaskStateError
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +58,18 @@ OFFER_CANDIDATES = 5
 # At most this many of a constituent's new messages are passed on in one go.
 MAX_FORWARDED = 3
 
+
+class ShiftDeps(FollowupDeps, Protocol):
+    @property
+    def staff(self) -> StaffStore: ...
+    @property
+    def inbound(self) -> InboundStore: ...
+
+
 HELP = "Hearback: ON to start your shift, OFF to stop, PASS to skip a message, DONE to close it, 1-5 for support."
 
 
-def register_phone(store: Store, user: User) -> None:
+def register_phone(store: StaffStore, user: User) -> None:
     """Texts from ``user.phone`` are theirs from now on (refused if another user has it)."""
     if not user.phone:
         return
@@ -65,13 +79,13 @@ def register_phone(store: Store, user: User) -> None:
     store.put_staff_phone(StaffPhone(phone=user.phone, user_id=user.id, name=user.name, role=user.role))
 
 
-def set_shift(deps: Deps, user: User, on: bool) -> StaffPhone:
+def set_shift(deps: ShiftDeps, user: User, on: bool) -> StaffPhone:
     if not user.phone:
         raise UnprocessableError("a shift by text needs a phone number on your account")
-    staff = deps.store.set_shift(user.phone, on)
+    staff = deps.staff.set_shift(user.phone, on)
     if staff is None:
-        register_phone(deps.store, user)
-        staff = deps.store.set_shift(user.phone, on)
+        register_phone(deps.staff, user)
+        staff = deps.staff.set_shift(user.phone, on)
     assert staff is not None
     if on:
         offer_next(deps, staff)
@@ -80,21 +94,21 @@ def set_shift(deps: Deps, user: User, on: bool) -> StaffPhone:
     return staff
 
 
-def lookup_sender(deps: Deps, msg: InboundMessage) -> SenderLookup:
+def lookup_sender(deps: ShiftDeps, msg: InboundMessage) -> SenderLookup:
     """Who wrote: one read for the constituent's identity and the staff phone together."""
-    kind = identity_kind(msg.channel)
+    address = Address(identity_kind(msg.channel), msg.address)
     if msg.channel is not Channel.SMS:
-        return SenderLookup(deps.store.find_identity(kind, msg.address), None)
-    return deps.store.find_sender(kind, msg.address)
+        return SenderLookup(deps.inbound.find_identity(address), None)
+    return deps.inbound.find_sender(address)
 
 
-def staff_text(deps: Deps, msg: InboundMessage, staff: StaffPhone) -> str:
+def staff_text(deps: ShiftDeps, msg: InboundMessage, staff: StaffPhone) -> str:
     """Handle a text from a staff phone; returns what to answer inline (empty: nothing)."""
-    if not deps.store.mark_handled(msg.dedupe_key, msg.received_at):
+    if not deps.inbound.mark_handled(msg.dedupe_key, msg.received_at):
         return ""  # Twilio redelivered it: the first delivery did the work
     if msg.keyword is Keyword.OPT_OUT:
         # Carrier STOP: end the shift and never text them again; Twilio answers STOP itself.
-        deps.store.set_shift(staff.phone, False)
+        deps.staff.set_shift(staff.phone, False)
         _hand_back(deps, staff)
         return ""
     if msg.keyword is Keyword.HELP:
@@ -106,10 +120,9 @@ def staff_text(deps: Deps, msg: InboundMessage, staff: StaffPhone) -> str:
         return f"Not sent: {err}"
 
 
-def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
-    store = deps.store
+def _command(deps: ShiftDeps, staff: StaffPhone, cmd: PhoneCommand) -> str:
     if cmd.command is Command.ON:
-        staff = store.set_shift(staff.phone, True) or staff
+        staff = deps.staff.set_shift(staff.phone, True) or staff
         offered = offer_next(deps, staff)
         if offered:
             return "You're on shift. A message is on its way."
@@ -118,24 +131,24 @@ def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
             return f"You're on shift. Messages come by text from {deps.settings.sending_hours_start} your time."
         return "You're on shift. No messages waiting right now."
     if cmd.command is Command.OFF:
-        store.set_shift(staff.phone, False)
+        deps.staff.set_shift(staff.phone, False)
         _hand_back(deps, staff)
         return "You're off shift. Thank you!"
     task = _task_in_hand(deps, staff)
     if task is None:
         return "No message in hand. Text ON to get the next one."
-    user = store.get_user(staff.user_id)
+    user = deps.users.get_user(staff.user_id)
     if user is None:
         return ""
     if cmd.command is Command.PASS:
         followup.release(deps, task.id, user)
-        store.set_current_task(staff.phone, None, deps.clock())
+        deps.staff.set_current_task(staff.phone, None, deps.clock())
         staff.current_task_id = None
         offered = offer_next(deps, staff, exclude={task.id})
         return "Passed. " + ("Here comes the next one." if offered else "No other messages waiting.")
     if cmd.command is Command.DONE:
         followup.complete(deps, task.id, user, Outcome.ANSWERED)
-        store.set_current_task(staff.phone, None, deps.clock())
+        deps.staff.set_current_task(staff.phone, None, deps.clock())
         staff.current_task_id = None
         offered = offer_next(deps, staff)
         return "Closed. " + ("Here comes the next one." if offered else "No other messages waiting.")
@@ -146,93 +159,97 @@ def _command(deps: Deps, staff: StaffPhone, cmd: PhoneCommand) -> str:
     # A plain text: the answer, relayed on the constituent's channel. Answering renews the lease.
     now = deps.clock()
     try:
-        store.claim_task(task.id, user.id, now, now + timedelta(minutes=deps.settings.task_lease_minutes))
+        deps.tasks.claim_task(task.id, user.id, now, now + timedelta(minutes=deps.settings.task_lease_minutes))
     except TaskStateError:
-        store.set_current_task(staff.phone, None, now)
+        deps.staff.set_current_task(staff.phone, None, now)
         return "Not sent: that message went back to the queue. Text ON for the next one."
     followup.answer(deps, task, user, cmd.text, via="phone")
     return "Sent. Text DONE to close it, or reply again."
 
 
-def forward_new(deps: Deps, staff: StaffPhone, task: Task) -> list[Message]:
+def forward_new(deps: ShiftDeps, staff: StaffPhone, task: Task) -> list[Message]:
     """Pass on what the constituent wrote since the offer (or the last pass) to the phone
     answering them. Run by the minute job, so the inbound hot path pays nothing for it."""
     since = staff.forwarded_at
     if since is not None and task.last_inbound_at <= since:
         return []
-    person = deps.store.get_person(task.person_id)
+    person = deps.people.get_person(task.person_id)
     news = [
         m
-        for m in deps.store.list_messages(task.person_id)
-        if m.direction is Direction.INBOUND and m.kind == "message" and (since is None or m.created_at > since)
+        for m in deps.messages.list_messages(task.person_id)
+        if m.direction is Direction.INBOUND
+        and m.kind is MessageKind.MESSAGE
+        and (since is None or m.created_at > since)
     ]
     sent = []
     for m in news[-MAX_FORWARDED:]:
         name = display_name(person, mask(m.address or ""))
-        sent.append(text_staff(deps, staff, f"{name}: {m.text}", kind="relay", task_id=task.id))
-    deps.store.mark_forwarded(staff.phone, task.last_inbound_at)
+        sent.append(text_staff(deps, staff, f"{name}: {m.text}", kind=MessageKind.RELAY, task_id=task.id))
+    deps.staff.mark_forwarded(staff.phone, task.last_inbound_at)
     return sent
 
 
-def task_in_hand(deps: Deps, staff: StaffPhone) -> Task | None:
+def task_in_hand(deps: ShiftDeps, staff: StaffPhone) -> Task | None:
     return _task_in_hand(deps, staff)
 
 
-def _task_in_hand(deps: Deps, staff: StaffPhone) -> Task | None:
+def _task_in_hand(deps: ShiftDeps, staff: StaffPhone) -> Task | None:
     """The task offered to this phone, if they still hold it (a lease may have run out)."""
     if not staff.current_task_id:
         return None
-    task = deps.store.get_task(staff.current_task_id)
+    task = deps.tasks.get_task(staff.current_task_id)
     if task is None or task.status is not TaskStatus.CLAIMED or task.claimed_by != staff.user_id:
-        deps.store.set_current_task(staff.phone, None, deps.clock())
+        deps.staff.set_current_task(staff.phone, None, deps.clock())
         staff.current_task_id = None
         return None
     return task
 
 
-def _hand_back(deps: Deps, staff: StaffPhone) -> None:
+def _hand_back(deps: ShiftDeps, staff: StaffPhone) -> None:
     """Off shift: the task in hand goes back to the queue for someone else."""
     if not staff.current_task_id:
         return
     with contextlib.suppress(TaskStateError):  # already done, or already someone else's
-        deps.store.release_task(staff.current_task_id, staff.user_id)
-    deps.store.set_current_task(staff.phone, None, deps.clock())
+        deps.tasks.release_task(staff.current_task_id, staff.user_id)
+    deps.staff.set_current_task(staff.phone, None, deps.clock())
     staff.current_task_id = None
 
 
-def offer_next(deps: Deps, staff: StaffPhone, exclude: Collection[str] = (), hand_checked: bool = False) -> Task | None:
+def offer_next(
+    deps: ShiftDeps, staff: StaffPhone, exclude: Collection[str] = (), hand_checked: bool = False
+) -> Task | None:
     """Claim the oldest open task in the volunteer's name and text it to them.
 
     Nothing is offered outside the volunteer's own sending hours: the scheduler offers
     again every minute, so the offer goes out when their day starts.
     """
-    store, now = deps.store, deps.clock()
+    now = deps.clock()
     if not staff.on_shift or (not hand_checked and _task_in_hand(deps, staff) is not None):
         return None
     if hold_until(deps.settings, now, staff.phone, None) is not None:
         return None
     lease = now + timedelta(minutes=deps.settings.task_lease_minutes)
-    for task in store.list_tasks(TaskStatus.OPEN, OFFER_CANDIDATES, None).tasks:
+    for task in deps.tasks.list_tasks(TaskStatus.OPEN, OFFER_CANDIDATES, None).tasks:
         if task.id in exclude:
             continue
         try:
-            claimed = store.claim_task(task.id, staff.user_id, now, lease)
+            claimed = deps.tasks.claim_task(task.id, staff.user_id, now, lease)
         except TaskStateError:
             continue  # someone was faster
-        store.set_current_task(staff.phone, claimed.id, now)
+        deps.staff.set_current_task(staff.phone, claimed.id, now)
         staff.current_task_id = claimed.id
-        text_staff(deps, staff, _offer(deps, claimed), kind="relay", task_id=claimed.id)
+        text_staff(deps, staff, _offer(deps, claimed), kind=MessageKind.RELAY, task_id=claimed.id)
         return claimed
     return None
 
 
-def _offer(deps: Deps, task: Task) -> str:
-    person = deps.store.get_person(task.person_id)
-    address = next((ref.partition(":")[2] for ref in (person.identities if person else [])), "")
+def _offer(deps: ShiftDeps, task: Task) -> str:
+    person = deps.people.get_person(task.person_id)
+    address = next((ref.value for ref in (person.identities if person else [])), "")
     return offer_text(display_name(person, mask(address) if address else "someone"), task.channel.value, task.preview)
 
 
-def text_staff(deps: Deps, staff: StaffPhone, text: str, kind: str, task_id: str | None = None) -> Message:
+def text_staff(deps: ShiftDeps, staff: StaffPhone, text: str, kind: MessageKind, task_id: str | None = None) -> Message:
     """A text to a volunteer's or organizer's own phone: relays and notifications wait for
     their sending hours like anything else that is not an immediate answer."""
     now = deps.clock()
@@ -253,7 +270,7 @@ def text_staff(deps: Deps, staff: StaffPhone, text: str, kind: str, task_id: str
     return queue_message(deps, message)
 
 
-def record_support(deps: Deps, task: Task, user: User, level: int) -> Stance:
+def record_support(deps: ShiftDeps, task: Task, user: User, level: int) -> Stance:
     """A support level texted by a volunteer: a stance data point like one recorded in the inbox."""
     data = StanceInput(support_level=level, source=StanceSource.VOLUNTEER, channel=task.channel)
-    return people.record_stance(deps.store, deps.clock, deps.settings.issue_slugs, task.person_id, data, by=user)
+    return people.record_stance(deps, deps.settings.issue_slugs, task.person_id, data, by=user)

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from chalicelib.domain.model import TaskStatus, iso
-from chalicelib.services.ports import Clock, Store
+from chalicelib.domain.model import MessageKind, TaskStatus, iso
+from chalicelib.services.ports import Clock
+from chalicelib.services.ports.exports import StatsStore
+from chalicelib.services.ports.people import PeopleStore
+from chalicelib.services.ports.tasks import TaskStore
 
-HUMAN_KINDS = frozenset({"reply", "relay"})
+HUMAN_KINDS = frozenset({MessageKind.REPLY, MessageKind.RELAY})
+
+
+class StatsDeps(Protocol):
+    @property
+    def stats(self) -> StatsStore: ...
+    @property
+    def people(self) -> PeopleStore: ...
+    @property
+    def tasks(self) -> TaskStore: ...
+    @property
+    def clock(self) -> Clock: ...
 
 
 def _at(value: Any) -> datetime:
@@ -33,15 +47,15 @@ def _summary(seconds: list[float]) -> dict[str, Any]:
     return {"count": len(seconds), "median_seconds": percentile(seconds, 0.5), "p90_seconds": percentile(seconds, 0.9)}
 
 
-def compute_snapshot(store: Store, clock: Clock, window_days: int) -> dict[str, Any]:
+def compute_snapshot(deps: StatsDeps, window_days: int) -> dict[str, Any]:
     """One pass over the window's messages and tasks, one over people's current stance."""
-    now = clock()
+    now = deps.clock()
     since = now - timedelta(days=window_days)
     volume: dict[str, Counter[str]] = defaultdict(Counter)  # day -> channel -> inbound count
     task_opened: dict[str, datetime] = {}
     first_ack: dict[str, datetime] = {}
     first_human: dict[str, datetime] = {}
-    for item in store.scan_activity(since):
+    for item in deps.stats.scan_activity(since):
         created = _at(item["created_at"])
         if created < since:
             continue
@@ -51,7 +65,7 @@ def compute_snapshot(store: Store, clock: Clock, window_days: int) -> dict[str, 
         task_id = item.get("task_id")
         if item.get("direction") == "inbound":
             volume[created.date().isoformat()][item["channel"]] += 1
-        elif task_id and item.get("kind") == "acknowledgement":
+        elif task_id and item.get("kind") == MessageKind.ACKNOWLEDGEMENT:
             first_ack[task_id] = min(created, first_ack.get(task_id, created))
         elif task_id and (item.get("kind") in HUMAN_KINDS or item.get("sent_by")):
             first_human[task_id] = min(created, first_human.get(task_id, created))
@@ -62,7 +76,7 @@ def compute_snapshot(store: Store, clock: Clock, window_days: int) -> dict[str, 
     levels: Counter[str] = Counter()
     issues: dict[str, Counter[str]] = defaultdict(Counter)
     people = 0
-    for page in store.people_pages(None, 1000):
+    for page in deps.people.people_pages(None, 1000):
         for row in page:
             people += 1
             stance = row.stance
@@ -84,21 +98,22 @@ def compute_snapshot(store: Store, clock: Clock, window_days: int) -> dict[str, 
     }  # fmt: skip
 
 
-def refresh(store: Store, clock: Clock, window_days: int) -> dict[str, Any]:
-    snapshot = compute_snapshot(store, clock, window_days)
-    store.put_stats(snapshot)
+def refresh(deps: StatsDeps, window_days: int) -> dict[str, Any]:
+    snapshot = compute_snapshot(deps, window_days)
+    deps.stats.put_stats(snapshot)
     return snapshot
 
 
-def current_stats(store: Store, clock: Clock, window_days: int, max_age_minutes: int) -> dict[str, Any]:
+def current_stats(deps: StatsDeps, window_days: int, max_age_minutes: int) -> dict[str, Any]:
     """The latest snapshot (recomputed only when missing or stale) plus live task counts."""
-    now = clock()
-    snapshot = store.get_stats()
+    now = deps.clock()
+    snapshot = deps.stats.get_stats()
     if snapshot is None or _at(snapshot["computed_at"]) < now - timedelta(minutes=max_age_minutes):
-        snapshot = refresh(store, clock, window_days)
-    open_count = store.count_tasks(TaskStatus.OPEN)
-    claimed = store.count_tasks(TaskStatus.CLAIMED)
-    overdue = store.count_tasks(TaskStatus.OPEN, due_before=now) + store.count_tasks(TaskStatus.CLAIMED, now)
+        snapshot = refresh(deps, window_days)
+    tasks = deps.tasks
+    open_count = tasks.count_tasks(TaskStatus.OPEN)
+    claimed = tasks.count_tasks(TaskStatus.CLAIMED)
+    overdue = tasks.count_tasks(TaskStatus.OPEN, due_before=now) + tasks.count_tasks(TaskStatus.CLAIMED, now)
     return {
         **snapshot,
         "tasks": {"open": open_count, "claimed": claimed, "overdue": overdue, "counted_at": iso(now)},

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chalicelib.domain.model import Channel, SubscriptionStatus, identity_kind
-from chalicelib.services.ports import Store
+from chalicelib.domain.model import Address, Channel, SubscriptionStatus, identity_kind
+from chalicelib.services.ports.people import PeopleStore
 
 
-def suppress(store: Store, channel: Channel, addresses: Iterable[str]) -> None:
+def suppress(store: PeopleStore, channel: Channel, addresses: Iterable[str]) -> None:
     """Opt the addresses out of ``channel``; addresses we never heard from need nothing."""
     for address in set(addresses):
         if address:
-            store.set_subscription(identity_kind(channel), address, channel, SubscriptionStatus.OPTED_OUT)
+            store.set_subscription(Address(identity_kind(channel), address), channel, SubscriptionStatus.OPTED_OUT)

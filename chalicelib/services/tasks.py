@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from chalicelib.domain.model import TaskStatus
-from chalicelib.services.ports import Store, TaskPage
+from chalicelib.services.ports.tasks import TaskPage, TaskStore
 
 PAGE_SIZE = 50
 
 
-def list_tasks(store: Store, status: TaskStatus, after: str | None, limit: int = PAGE_SIZE) -> TaskPage:
+def list_tasks(store: TaskStore, status: TaskStatus, after: str | None, limit: int = PAGE_SIZE) -> TaskPage:
     return store.list_tasks(status, limit, after)

@@ -13,7 +13,9 @@ from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Role, User
 from chalicelib.services.errors import ConflictError, ForbiddenError, UnauthorizedError
-from chalicelib.services.ports import Clock, Store
+from chalicelib.services.ports import Clock
+from chalicelib.services.ports.staff import StaffStore
+from chalicelib.services.ports.users import UserStore
 
 SEED_ORGANIZER_ID = "seed-organizer"
 
@@ -26,18 +28,20 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def create_user(store: Store, clock: Clock, name: str, role: Role, phone: str | None = None) -> tuple[User, str]:
+def create_user(
+    users: UserStore, staff: StaffStore, clock: Clock, name: str, role: Role, *, phone: str | None = None
+) -> tuple[User, str]:
     token = new_token()
     user = User(id=new_id(), name=name, role=role, phone=phone, created_at=clock())
-    if phone and store.find_staff_phone(phone) is not None:  # texts from it are commands
+    if phone and staff.find_staff_phone(phone) is not None:  # texts from it are commands
         raise ConflictError("that phone number belongs to another user")
-    store.put_user(user, hash_token(token))
+    users.put_user(user, hash_token(token))
     if phone:
-        store.put_staff_phone(StaffPhone(phone=phone, user_id=user.id, name=name, role=role))
+        staff.put_staff_phone(StaffPhone(phone=phone, user_id=user.id, name=name, role=role))
     return user, token
 
 
-def seed_organizer(store: Store, clock: Clock, token: str) -> User:
+def seed_organizer(store: UserStore, clock: Clock, token: str) -> User:
     """Make ``token`` sign in as an organizer (local runs); safe to call on every start."""
     existing = store.user_for_token(hash_token(token))
     if existing is not None:
@@ -47,7 +51,7 @@ def seed_organizer(store: Store, clock: Clock, token: str) -> User:
     return user
 
 
-def authenticate(store: Store, authorization: str | None, required: Role) -> User:
+def authenticate(store: UserStore, authorization: str | None, required: Role) -> User:
     if not authorization or not authorization.startswith("Bearer "):
         raise UnauthorizedError("missing bearer token")
     token = authorization[len("Bearer ") :].strip()

@@ -46,9 +46,9 @@ def test_organizer_creates_a_volunteer_whose_token_works_and_is_stored_hashed(
     assert created["role"] == "volunteer" and created["token"]
     tasks = client.http.get("/api/tasks", headers={"Authorization": f"Bearer {created['token']}"})
     assert tasks.status_code == 200
-    user = container.store.user_for_token(hash_token(created["token"]))
+    user = container.users.user_for_token(hash_token(created["token"]))
     assert user is not None and user.id == created["id"]
-    assert container.store.user_for_token(created["token"]) is None  # never stored in clear
+    assert container.users.user_for_token(created["token"]) is None  # never stored in clear
 
 
 def test_volunteer_cannot_create_users(client: Any, organizer_headers: dict[str, str]) -> None:

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.memory import InMemoryQueue, InMemoryStore
 from chalicelib.bootstrap import Container, use_container
 from chalicelib.settings import Settings
+from tests.fakes import InMemoryQueue, in_memory_stores
 from tests.support.channels import TOPIC_ARN, channel_settings, meta_headers, x_headers
 from tests.support.signing import FORM, twilio_signature
 
@@ -116,7 +116,7 @@ def fuzz_client(settings: Settings, clock: Any) -> Iterator[Any]:
     from app import app
 
     container = Container(
-        settings=channel_settings(settings), store=InMemoryStore(), queue=InMemoryQueue(), clock=clock
+        settings=channel_settings(settings), store=in_memory_stores(), queue=InMemoryQueue(), clock=clock
     )
     use_container(container)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import Direction, MessageStatus, SubscriptionStatus
+from chalicelib.domain.model import Address, Direction, MessageStatus, SubscriptionStatus
 from chalicelib.settings import Settings
 from tests.support.channels import TOPIC_ARN, acknowledgements, channel_settings, conversation, open_tasks, queued_ids
 from tests.support.signing import event
@@ -67,7 +67,7 @@ def test_sample_email_opens_a_task_and_queues_a_threaded_acknowledgement(client:
     assert inbound.provider_id == "<CAF1234567@mail.example.org>"
     assert inbound.meta["subject"] == "Noise complaint"
     assert "<0100018d-aaaa-bbbb@email.amazonses.com>" in inbound.meta["references"]
-    person = container.store.get_person(task.person_id)
+    person = container.people.get_person(task.person_id)
     assert person is not None and person.first_name == "Resident"
     [ack] = acknowledgements(messages)
     assert ack.status is MessageStatus.QUEUED and ack.address == SENDER
@@ -125,7 +125,7 @@ def test_permanent_bounce_and_complaint_suppress_the_address(client: Any, contai
     }
     invoke(client, sns_event(bounce))
 
-    identity = container.store.find_identity("email", SENDER)
+    identity = container.people.find_identity(Address("email", SENDER))
     assert identity is not None and identity.status_of("email") is SubscriptionStatus.OPTED_OUT
 
 
@@ -134,7 +134,7 @@ def test_complaint_suppresses_the_address(client: Any, container: Container) -> 
     complaint = {"notificationType": "Complaint", "complaint": {"complainedRecipients": [{"emailAddress": SENDER}]}}
     invoke(client, sns_event(complaint))
 
-    identity = container.store.find_identity("email", SENDER)
+    identity = container.people.find_identity(Address("email", SENDER))
     assert identity is not None and identity.status_of("email") is SubscriptionStatus.OPTED_OUT
 
 
@@ -146,7 +146,7 @@ def test_transient_bounce_changes_nothing(client: Any, container: Container) -> 
     }
     invoke(client, sns_event(bounce))
 
-    identity = container.store.find_identity("email", SENDER)
+    identity = container.people.find_identity(Address("email", SENDER))
     assert identity is not None and identity.status_of("email") is SubscriptionStatus.SUBSCRIBED
 
 

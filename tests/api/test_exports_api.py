@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Direction, Message, MessageStatus
+from chalicelib.domain.model import Address, Direction, Message, MessageStatus
 from tests.support.signing import signed_twilio, sms_fields
 
 SMS = "/webhooks/twilio/sms"
@@ -22,7 +22,7 @@ def text_in(client: Any, text: str, sender: str) -> None:
 
 
 def person_of(container: Container, phone: str) -> str:
-    identity = container.store.find_identity("phone", phone)
+    identity = container.people.find_identity(Address("phone", phone))
     assert identity is not None
     return identity.person_id
 
@@ -42,7 +42,7 @@ def seed(client: Any, container: Container, headers: dict[str, str]) -> None:
     )
     stance(client, headers, person_of(container, "+16175550002"), {"support_level": 2, "note": "-2+3"})
     stance(client, headers, person_of(container, "+16175550003"), {"support_level": 2})
-    container.store.update_person(person_of(container, "+16175550002"), {"first_name": "@evil"}, container.clock())
+    container.people.update_person(person_of(container, "+16175550002"), {"first_name": "@evil"}, container.clock())
 
 
 def get_csv(client: Any, headers: dict[str, str], query: str = "") -> Any:
@@ -142,10 +142,10 @@ def test_export_job_writes_the_file_to_s3_and_links_to_it(
 def test_stats_for_organizers(client: Any, container: Container, organizer_headers: dict[str, str]) -> None:
     seed(client, container, organizer_headers)
     pid = person_of(container, "+16175550001")
-    task_id = container.store.get_person(pid).open_task_id  # type: ignore[union-attr]
-    task = container.store.get_task(task_id)
+    task_id = container.people.get_person(pid).open_task_id  # type: ignore[union-attr]
+    task = container.tasks.get_task(task_id)
     assert task is not None
-    container.store.put_message(Message(
+    container.messages.put_message(Message(
         id=new_id(), person_id=pid, direction=Direction.OUTBOUND, channel=task.channel, text="Thanks, Ana!",
         status=MessageStatus.QUEUED, created_at=task.created_at + timedelta(minutes=12), task_id=task_id,
         kind="reply", sent_by="u1",

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import Channel, Direction, MessageStatus, SubscriptionStatus
-from chalicelib.services.ports import MessageRef
+from chalicelib.domain.model import Address, Channel, Direction, MessageStatus, SubscriptionStatus
+from chalicelib.services.ports.messages import MessageRef
 from chalicelib.settings import Settings
 from tests.support.channels import (
     acknowledgements,
@@ -111,7 +111,7 @@ def test_redelivery_is_one_message_one_task_one_acknowledgement(client: Any, con
         assert replay(client, sample).status_code == 200
 
     [task] = open_tasks(container)
-    person_messages = container.store.list_messages(task.person_id)
+    person_messages = container.messages.list_messages(task.person_id)
     assert len([m for m in person_messages if m.direction is Direction.INBOUND]) == 1
     assert len(acknowledgements(person_messages)) == 1
     assert len(queued_ids(container)) == 1
@@ -126,7 +126,7 @@ def test_echoes_deliveries_and_reads_never_become_tasks(client: Any, container: 
 
     assert post(client, payload).status_code == 200
     assert open_tasks(container) == []
-    assert container.store.find_identity("messenger", "7000000000000002") is None
+    assert container.people.find_identity(Address("messenger", "7000000000000002")) is None
 
 
 def test_every_message_of_a_batch_is_recorded_and_a_bad_one_loses_none(client: Any, container: Container) -> None:
@@ -177,9 +177,9 @@ def test_whatsapp_sample_opens_a_task_named_after_the_profile(client: Any, conta
 
     [task] = open_tasks(container)
     assert task.preview == "My recycling bin was not collected."
-    person = container.store.get_person(task.person_id)
+    person = container.people.get_person(task.person_id)
     assert person is not None and person.first_name == "Sheena" and person.last_name == "Nelson"
-    [ack] = acknowledgements(container.store.list_messages(task.person_id))
+    [ack] = acknowledgements(container.messages.list_messages(task.person_id))
     assert ack.channel == "whatsapp" and ack.address == "+16505551234" and ack.status is MessageStatus.QUEUED
     assert "STOP" in ack.text  # first contact on WhatsApp: keywords are read there
     assert queued_ids(container) == [ack.id]
@@ -190,14 +190,14 @@ def test_whatsapp_status_updates_our_message_and_never_becomes_a_task(client: An
     wamid = json.loads(sample["body"])["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
     replay(client, "whatsapp_message")
     [task] = open_tasks(container)
-    [ack] = acknowledgements(container.store.list_messages(task.person_id))
+    [ack] = acknowledgements(container.messages.list_messages(task.person_id))
     ref = MessageRef(ack.person_id, ack.id, ack.created_at)
-    container.store.advance_status(ref, MessageStatus.SENT)
-    container.store.link_provider_id(Channel.WHATSAPP, wamid, ref)
+    container.messages.advance_status(ref, MessageStatus.SENT)
+    container.messages.link_provider_id(Channel.WHATSAPP, wamid, ref)
 
     assert replay(client, "whatsapp_status_delivered").status_code == 200
 
-    stored = container.store.get_message(ref)
+    stored = container.messages.get_message(ref)
     assert stored is not None and stored.status is MessageStatus.DELIVERED
     assert len(open_tasks(container)) == 1 and open_tasks(container)[0].inbound_count == 1
 
@@ -210,7 +210,7 @@ def test_whatsapp_status_for_an_unknown_message_is_ignored(client: Any, containe
 def test_whatsapp_stop_opts_out_of_whatsapp_only(client: Any, container: Container) -> None:
     assert post(client, whatsapp(wa_text("wamid.stop", "STOP"))).status_code == 200
 
-    identity = container.store.find_identity("phone", "+16505551234")
+    identity = container.people.find_identity(Address("phone", "+16505551234"))
     assert identity is not None and identity.status_of("whatsapp") is SubscriptionStatus.OPTED_OUT
     assert identity.status_of("sms") is SubscriptionStatus.UNKNOWN
     assert open_tasks(container) == []

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import SubscriptionStatus, TaskStatus
+from chalicelib.domain.model import Address, SubscriptionStatus, TaskStatus
 from chalicelib.domain.people import suppression_hash
 from tests.support.signing import signed_twilio, sms_fields
 
@@ -22,7 +22,7 @@ def text_in(client: Any, text: str, sid: str, sender: str = PHONE) -> Any:
 
 
 def person_of(container: Container, phone: str = PHONE) -> str:
-    identity = container.store.find_identity("phone", phone)
+    identity = container.people.find_identity(Address("phone", phone))
     assert identity is not None
     return identity.person_id
 
@@ -79,7 +79,7 @@ def test_recording_stance_keeps_history_and_newest_is_current(
 ) -> None:
     text_in(client, "I care about rents", "SM" + "d" * 32)
     pid = person_of(container)
-    evidence = container.store.list_messages(pid)[0].id
+    evidence = container.messages.list_messages(pid)[0].id
 
     first = call(client, "post", f"/api/people/{pid}/stance", volunteer_headers,
                  {"support_level": 3, "issues": {"housing": "support"}, "evidence": [evidence]})  # fmt: skip
@@ -132,7 +132,7 @@ def test_invalid_stance_is_422_and_stores_nothing(
     response = call(client, "post", f"/api/people/{pid}/stance", volunteer_headers, body)
 
     assert response.status_code == 422, response.body
-    assert container.store.list_stances(pid) == []
+    assert container.people.list_stances(pid) == []
 
 
 def test_stance_on_unknown_person_is_404(client: Any, volunteer_headers: Any) -> None:
@@ -151,7 +151,7 @@ def test_organizer_edits_names_and_address_fields(
     response = call(client, "patch", f"/api/people/{pid}", organizer_headers, changes)
 
     assert response.status_code == 200
-    person = container.store.get_person(pid)
+    person = container.people.get_person(pid)
     assert person is not None
     assert (person.first_name, person.email, person.zip, person.van_id) == ("Ana", "ana@example.org", "02139", "V100")
     assert call(client, "patch", f"/api/people/{pid}", organizer_headers, {"zip": "12"}).status_code == 422
@@ -167,7 +167,7 @@ def test_merge_moves_identities_messages_stance_and_tasks(
     text_in(client, "from my work phone", "SM" + "i" * 32, sender="+16175550002")
     keep, other = person_of(container, "+16175550001"), person_of(container, "+16175550002")
     call(client, "post", f"/api/people/{other}/stance", volunteer_headers, {"support_level": 2})
-    other_task = container.store.get_person(other).open_task_id  # type: ignore[union-attr]
+    other_task = container.people.get_person(other).open_task_id  # type: ignore[union-attr]
 
     response = call(client, "post", f"/api/people/{keep}/merge", organizer_headers, {"other_id": other})
 
@@ -178,14 +178,14 @@ def test_merge_moves_identities_messages_stance_and_tasks(
     assert inbound == ["from my cell", "from my work phone"]
     assert view["stance"]["support_level"] == 2 and len(view["stance_history"]) == 1
     assert call(client, "get", f"/api/people/{other}", organizer_headers).status_code == 404
-    task = container.store.get_task(other_task)
+    task = container.tasks.get_task(other_task)
     assert task is not None and task.person_id == keep
-    identity = container.store.find_identity("phone", "+16175550002")
+    identity = container.people.find_identity(Address("phone", "+16175550002"))
     assert identity is not None and identity.person_id == keep
     # Later messages from either number land on the merged person.
     clock.advance(minutes=1)
     text_in(client, "again", "SM" + "j" * 32, sender="+16175550002")
-    assert [m.text for m in container.store.list_messages(keep)][-1] == "again"
+    assert [m.text for m in container.messages.list_messages(keep)][-1] == "again"
 
 
 def test_merge_needs_an_organizer_and_two_different_people(
@@ -208,11 +208,11 @@ def test_deletion_removes_data_keeps_a_hash_and_never_acknowledges_again(
 
     assert response.status_code == 200
     assert json.loads(response.body)["person_id"] == pid
-    assert container.store.get_person(pid) is None
-    assert container.store.find_identity("phone", PHONE) is None
-    assert container.store.list_messages(pid) == []
-    assert container.store.list_tasks(TaskStatus.OPEN, 10, None).tasks == []
-    assert container.store.is_suppressed(suppression_hash("phone", PHONE))
+    assert container.people.get_person(pid) is None
+    assert container.people.find_identity(Address("phone", PHONE)) is None
+    assert container.messages.list_messages(pid) == []
+    assert container.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks == []
+    assert container.inbound.is_suppressed(suppression_hash("phone", PHONE))
     assert call(client, "delete", f"/api/people/{pid}", organizer_headers).status_code == 404
 
     # They write again: recorded for a human to read, but nothing is sent back.
@@ -220,6 +220,6 @@ def test_deletion_removes_data_keeps_a_hash_and_never_acknowledges_again(
     again = text_in(client, "hello again", "SM" + "m" * 32)
     assert again.status_code == 200
     assert "<Message>" not in again.body.decode()
-    identity = container.store.find_identity("phone", PHONE)
+    identity = container.people.find_identity(Address("phone", PHONE))
     assert identity is not None and identity.status_of("sms") is SubscriptionStatus.OPTED_OUT
-    assert all(m.direction == "inbound" for m in container.store.list_messages(identity.person_id))
+    assert all(m.direction == "inbound" for m in container.messages.list_messages(identity.person_id))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import MessageStatus, SubscriptionStatus, TaskStatus
+from chalicelib.domain.model import Address, MessageStatus, SubscriptionStatus, TaskStatus
 from tests.support.signing import signed_twilio, sms_fields
 
 SMS = "/webhooks/twilio/sms"
@@ -36,7 +36,7 @@ def post(client: Any, path: str, headers: dict[str, str], body: Any = None) -> A
 @pytest.fixture
 def task_id(client: Any, container: Container) -> str:
     text_in(client, "Please fix the pothole on Main St", "SM" + "a" * 32)
-    [task] = container.store.list_tasks(TaskStatus.OPEN, 10, None).tasks
+    [task] = container.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks
     return task.id
 
 
@@ -76,9 +76,9 @@ def test_holder_replies_and_the_reply_is_stored_then_queued(
 
     assert response.status_code == 202
     assert response.json_body["status"] == "queued"
-    task = container.store.get_task(task_id)
+    task = container.tasks.get_task(task_id)
     assert task is not None
-    reply = next(m for m in container.store.list_messages(task.person_id) if m.id == response.json_body["message_id"])
+    reply = next(m for m in container.messages.list_messages(task.person_id) if m.id == response.json_body["message_id"])
     assert reply.kind == "reply" and reply.status is MessageStatus.QUEUED and reply.sent_by
     assert reply.address == CONSTITUENT and reply.task_id == task_id
     assert [b["message_id"] for b in queued_bodies(container)] == [reply.id]
@@ -118,7 +118,7 @@ def test_reply_after_the_whatsapp_window_closed_is_422(
     client: Any, container: Container, organizer_headers: dict[str, str], clock: Any
 ) -> None:
     text_in(client, "hola", "SM" + "c" * 32, sender="whatsapp:+16175550177", To="whatsapp:+16175550100")
-    [task] = container.store.list_tasks(TaskStatus.OPEN, 10, None).tasks
+    [task] = container.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks
     assert task.channel == "whatsapp"
     ann = volunteer(client, organizer_headers)
     post(client, f"/api/tasks/{task.id}/claim", ann)
@@ -143,7 +143,7 @@ def test_done_closes_the_task_and_the_next_message_gets_a_new_task_and_acknowled
     clock.advance(minutes=30)
     again = text_in(client, "Any update?", "SM" + "d" * 32)
     assert "<Message>" in again.body.decode()
-    [new_task] = container.store.list_tasks(TaskStatus.OPEN, 10, None).tasks
+    [new_task] = container.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks
     assert new_task.id != task_id
 
 
@@ -173,7 +173,7 @@ def test_organizer_may_close_any_task(
     organizer = {**organizer_headers, "Content-Type": "application/json"}
     closed = post(client, f"/api/tasks/{task_id}/done", organizer, {"outcome": "wrong_number"})
     assert closed.status_code == 200 and closed.json_body["outcome"] == "wrong_number"
-    identity = container.store.find_identity("phone", CONSTITUENT)
+    identity = container.people.find_identity(Address("phone", CONSTITUENT))
     assert identity is not None and identity.status_of("sms") is SubscriptionStatus.SUBSCRIBED
     assert identity.open_task_id is None
 
@@ -195,6 +195,6 @@ def test_an_organizer_reassigns_a_held_task_and_a_volunteer_cannot(
 def _user_id(container: Container, headers: dict[str, str]) -> str:
     from chalicelib.services.users import hash_token
 
-    user = container.store.user_for_token(hash_token(headers["Authorization"].removeprefix("Bearer ")))
+    user = container.users.user_for_token(hash_token(headers["Authorization"].removeprefix("Bearer ")))
     assert user is not None
     return user.id

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import SubscriptionStatus, TaskStatus
+from chalicelib.domain.model import Address, SubscriptionStatus, TaskStatus
 from tests.support.signing import event, path_of, signed_twilio, sms_fields
 
 SMS = "/webhooks/twilio/sms"
@@ -24,7 +24,7 @@ def send(client: Any, text: str, sid: str, sender: str = "+16175550123", **extra
 
 
 def open_tasks(container: Container) -> list[Any]:
-    return container.store.list_tasks(TaskStatus.OPEN, 100, None).tasks
+    return container.tasks.list_tasks(TaskStatus.OPEN, 100, None).tasks
 
 
 def test_signed_sample_is_acknowledged_in_twiml_and_opens_a_task(client: Any, container: Container) -> None:
@@ -38,11 +38,11 @@ def test_signed_sample_is_acknowledged_in_twiml_and_opens_a_task(client: Any, co
     assert "STOP" in body  # first contact ever: how to opt out
     [task] = open_tasks(container)
     assert task.preview == "Pothole on Main St & 3rd. Please fix! +1 urgent"
-    identity = container.store.find_identity("phone", "+16175550199")
+    identity = container.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None and identity.open_task_id == task.id
-    person = container.store.get_person(identity.person_id)
+    person = container.people.get_person(identity.person_id)
     assert person is not None and person.zip == "02139" and person.city == "CAMBRIDGE"
-    [inbound, ack] = container.store.list_messages(identity.person_id)
+    [inbound, ack] = container.messages.list_messages(identity.person_id)
     assert inbound.direction == "inbound" and inbound.meta["from_state"] == "MA"
     assert ack.direction == "outbound" and ack.kind == "acknowledgement"
 
@@ -53,9 +53,9 @@ def test_redelivery_gets_the_first_answer_and_stores_nothing_new(client: Any, co
 
     assert second.status_code == 200
     assert second.body == first.body
-    identity = container.store.find_identity("phone", "+16175550199")
+    identity = container.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None
-    assert len(container.store.list_messages(identity.person_id)) == 2
+    assert len(container.messages.list_messages(identity.person_id)) == 2
     assert len(open_tasks(container)) == 1
 
 
@@ -71,9 +71,9 @@ def test_later_message_joins_the_open_task_without_a_second_acknowledgement(
     [task] = open_tasks(container)
     assert task.preview == "Photo of the broken streetlight"
     assert task.inbound_count == 2
-    identity = container.store.find_identity("phone", "+16175550199")
+    identity = container.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None
-    mms = container.store.list_messages(identity.person_id)[-1]
+    mms = container.messages.list_messages(identity.person_id)[-1]
     assert mms.media_urls and mms.media_urls[0].startswith("https://api.twilio.com/")
 
 
@@ -82,7 +82,7 @@ def test_stop_opts_out_without_acknowledgement_or_task(client: Any, container: C
 
     assert response.status_code == 200
     assert response.body.decode() == event("twilio_sms_optout_stop")["expected"]["body"]
-    identity = container.store.find_identity("phone", "+16175550199")
+    identity = container.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None
     assert identity.status_of("sms") is SubscriptionStatus.OPTED_OUT
     assert open_tasks(container) == []
@@ -93,7 +93,7 @@ def test_every_opt_out_keyword_is_whole_body_and_case_insensitive(client: Any, c
     response = send(client, word, "SM" + "1" * 32)
 
     assert "<Message>" not in response.body.decode()
-    identity = container.store.find_identity("phone", "+16175550123")
+    identity = container.people.find_identity(Address("phone", "+16175550123"))
     assert identity is not None and identity.status_of("sms") is SubscriptionStatus.OPTED_OUT
 
 
@@ -111,7 +111,7 @@ def test_start_opts_back_in_and_later_messages_are_acknowledged_again(client: An
 
     # Opted out: the message is a task (someone reads it) but nothing is texted back.
     assert "<Message>" not in quiet.body.decode()
-    identity = container.store.find_identity("phone", "+16175550123")
+    identity = container.people.find_identity(Address("phone", "+16175550123"))
     assert identity is not None and identity.status_of("sms") is SubscriptionStatus.SUBSCRIBED
     assert len(open_tasks(container)) == 1
 
@@ -137,7 +137,7 @@ def test_unsigned_request_is_forbidden_and_stores_nothing(client: Any, container
     response = client.http.post(SMS, headers=headers, body=sample["body"])
 
     assert response.status_code == 403
-    assert container.store.find_identity("phone", "+16175550199") is None
+    assert container.people.find_identity(Address("phone", "+16175550199")) is None
 
 
 def test_tampered_body_is_forbidden(client: Any, container: Container) -> None:
@@ -197,4 +197,4 @@ def test_two_megabyte_body_is_refused(client: Any) -> None:
 
 def test_numbers_are_stored_e164(client: Any, container: Container) -> None:
     send(client, "hello", "SM" + "b" * 32, sender="(617) 555-0142")
-    assert container.store.find_identity("phone", "+16175550142") is not None
+    assert container.people.find_identity(Address("phone", "+16175550142")) is not None

@@ -7,9 +7,9 @@ from typing import Any
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage
-from chalicelib.domain.model import Channel, Direction, Message, MessageStatus, SubscriptionStatus
+from chalicelib.domain.model import Address, Channel, Direction, Message, MessageStatus, SubscriptionStatus
 from chalicelib.services.inbound import receive_message
-from chalicelib.services.ports import MessageRef
+from chalicelib.services.ports.messages import MessageRef
 from tests.support.signing import event, path_of, signed_twilio
 
 STATUS = "/webhooks/twilio/status"
@@ -33,9 +33,9 @@ def sent_message(container: Container, sid: str = SID) -> MessageRef:
         address="+16175550199",
         kind="reply",
     )
-    container.store.put_message(reply)  # type: ignore[attr-defined]
+    container.messages.put_message(reply)  # type: ignore[attr-defined]
     ref = MessageRef(reply.person_id, reply.id, reply.created_at)
-    container.store.link_provider_id(Channel.SMS, sid, ref)
+    container.messages.link_provider_id(Channel.SMS, sid, ref)
     return ref
 
 
@@ -50,7 +50,7 @@ def test_delivered_callback_moves_the_message_forward(client: Any, container: Co
     response = post_sample(client, "twilio_status_delivered")
 
     assert response.status_code == 200
-    message = container.store.get_message(ref)
+    message = container.messages.get_message(ref)
     assert message is not None and message.status is MessageStatus.DELIVERED
 
 
@@ -60,7 +60,7 @@ def test_late_sent_never_overwrites_delivered(client: Any, container: Container)
     headers, body = signed_twilio(STATUS, {"MessageSid": SID, "MessageStatus": "sent"})
 
     assert client.http.post(STATUS, headers=headers, body=body).status_code == 200
-    message = container.store.get_message(ref)
+    message = container.messages.get_message(ref)
     assert message is not None and message.status is MessageStatus.DELIVERED
 
 
@@ -69,7 +69,7 @@ def test_undelivered_keeps_the_error_code(client: Any, container: Container) -> 
 
     post_sample(client, "twilio_status_undelivered")
 
-    message = container.store.get_message(ref)
+    message = container.messages.get_message(ref)
     assert message is not None
     assert message.status is MessageStatus.UNDELIVERED and message.error_code == "30003"
 
@@ -81,7 +81,7 @@ def test_21610_marks_the_number_opted_out(client: Any, container: Container) -> 
     )
 
     assert client.http.post(STATUS, headers=headers, body=body).status_code == 200
-    identity = container.store.find_identity("phone", "+16175550199")
+    identity = container.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
 
 
@@ -95,7 +95,7 @@ def test_unsigned_status_is_forbidden(client: Any, container: Container) -> None
     headers = {**sample["headers"], "X-Twilio-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}
 
     assert client.http.post(STATUS, headers=headers, body=sample["body"]).status_code == 403
-    message = container.store.get_message(ref)
+    message = container.messages.get_message(ref)
     assert message is not None and message.status is MessageStatus.SENT
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import Direction, MessageStatus
+from chalicelib.domain.model import Address, Direction, MessageStatus
 from chalicelib.services import calls
 from tests.support.channels import acknowledgements, conversation, open_tasks, queued_ids, replay
 from tests.support.signing import event, signed_twilio, sms_fields
@@ -175,7 +175,7 @@ def test_unsigned_callbacks_are_forbidden_and_store_nothing(client: Any, contain
     headers, body = signed_twilio(path, call_fields())
     headers["X-Twilio-Signature"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
     assert client.http.post(path, headers=headers, body=body).status_code == 403
-    assert container.store.find_identity("phone", CALLER) is None
+    assert container.people.find_identity(Address("phone", CALLER)) is None
 
 
 @pytest.mark.parametrize("path", [VOICE, RECORDING, TRANSCRIPTION])

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import TaskStatus
+from chalicelib.domain.model import Address, TaskStatus
 from chalicelib.services.outbound import staff_conversation
 from tests.support.signing import signed_twilio, sms_fields
 
@@ -39,9 +39,9 @@ def test_a_volunteers_text_is_a_command_never_a_constituent_message(
 
     assert on.status_code == 200 and "on shift" in on.body.decode()
     assert "Sent." in relayed.body.decode()
-    assert container.store.find_identity("phone", ANN_PHONE) is None  # never became a constituent
-    [task] = container.store.list_tasks(TaskStatus.CLAIMED, 10, None).tasks
-    messages = container.store.list_messages(task.person_id)
+    assert container.people.find_identity(Address("phone", ANN_PHONE)) is None  # never became a constituent
+    [task] = container.tasks.list_tasks(TaskStatus.CLAIMED, 10, None).tasks
+    messages = container.messages.list_messages(task.person_id)
     assert [m.kind for m in messages][-1] == "reply"
     assert messages[-1].text == "Happy to help, what's a good time?" and messages[-1].address == CONSTITUENT
 
@@ -55,7 +55,7 @@ def test_shift_on_and_off_by_api(client: Any, container: Container, organizer_he
 
     assert on.status_code == 200 and on.json_body["on"] is True
     assert on.json_body["current_task_id"]
-    [offer] = container.store.list_messages(staff_conversation(ann["id"]))
+    [offer] = container.messages.list_messages(staff_conversation(ann["id"]))
     assert offer.kind == "relay" and offer.address == ANN_PHONE and "Hello campaign" in offer.text
     off = client.http.post("/api/me/shift", headers=headers, body=json.dumps({"on": False}))
     assert off.status_code == 200 and off.json_body == {"on": False, "current_task_id": None}
@@ -86,7 +86,7 @@ def test_the_minute_job_runs_as_a_scheduled_lambda(
     result = client.lambda_.invoke("followup_minute", event).payload
 
     assert result == {"reopened": 0, "escalated": 1, "notified": 1, "offered": 0, "forwarded": 0}
-    [task] = container.store.list_tasks(TaskStatus.OPEN, 10, None).tasks
+    [task] = container.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks
     assert task.priority == 1
 
 
@@ -104,6 +104,6 @@ def test_a_constituents_next_text_is_passed_on_to_the_volunteer_holding_it(
     client.lambda_.invoke("followup_minute", event)
 
     assert "<Message>" not in again.body.decode()  # joined the task: no second acknowledgement
-    texts = [m.text for m in container.store.list_messages(staff_conversation(ann["id"]))]
+    texts = [m.text for m in container.messages.list_messages(staff_conversation(ann["id"]))]
     assert texts[-1] == "+1********23: Also, which branch?"
     assert len(texts) == 2

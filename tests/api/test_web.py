@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container, use_container
+from chalicelib.domain.model import Address
 from chalicelib.domain.saved_replies import MAX_SAVED_REPLIES
 from tests.support.signing import signed_twilio, sms_fields
 
@@ -179,7 +180,7 @@ def test_the_number_of_saved_replies_is_capped(
 
     for i in range(MAX_SAVED_REPLIES):
         title = f"reply {i}"
-        container.store.put_saved_reply(
+        container.saved_replies.put_saved_reply(
             SavedReply(id=saved_reply_id(title), title=title, text="x", created_by="u", created_at=container.clock())
         )
     headers = {**organizer_headers, **JSON}
@@ -205,7 +206,7 @@ def test_organizers_find_a_person_by_phone_in_any_format(
     client: Any, container: Container, organizer_headers: dict[str, str], query: str
 ) -> None:
     text_in(client, "+16175550123", "Hello", "SM100")
-    identity = container.store.find_identity("phone", "+16175550123")
+    identity = container.people.find_identity(Address("phone", "+16175550123"))
     assert identity is not None
 
     response = client.http.post(
@@ -221,7 +222,7 @@ def test_search_by_id_finds_the_person_and_unknowns_find_nobody(
     client: Any, container: Container, organizer_headers: dict[str, str]
 ) -> None:
     text_in(client, "+16175550123", "Hello", "SM101")
-    identity = container.store.find_identity("phone", "+16175550123")
+    identity = container.people.find_identity(Address("phone", "+16175550123"))
     assert identity is not None
     headers = {**organizer_headers, **JSON}
 

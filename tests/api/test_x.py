@@ -67,7 +67,7 @@ def test_signed_sample_opens_a_task_and_queues_a_dm_acknowledgement(client: Any,
     assert response.status_code == 200
     [task] = open_tasks(container)
     assert task.channel == "x" and task.preview == "How do I renew my dog license?"
-    person = container.store.get_person(task.person_id)
+    person = container.people.get_person(task.person_id)
     assert person is not None and person.first_name == "Jordan"
     messages = conversation(container, "x", SENDER)
     [ack] = acknowledgements(messages)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
+from chalicelib.domain.model import Address
 from tests.conftest import ORGANIZER_TOKEN, FakeClock
 from tests.support.webapp import api, post_sms, serve_app
 
@@ -69,7 +70,7 @@ def seed(base: str, container: Container) -> Seeded:
         if phone == "+16175550125":
             clock.advance(minutes=1)
             post_sms(base, "STOP", f"SM{n + 100:032d}", phone)
-        identity = container.store.find_identity("phone", phone)
+        identity = container.people.find_identity(Address("phone", phone))
         assert identity is not None
         seeded.people[phone] = identity.person_id
         seeded.due_order.append(phone)

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.model import TaskStatus
-from chalicelib.services.ports import TaskStateError
+from chalicelib.services.ports.tasks import TaskStateError
 from tests.support.followup import inbound
 
 VOLUNTEERS = 16
@@ -30,7 +30,7 @@ def test_concurrent_claims_have_exactly_one_winner(dynamo_container: Container, 
     def claim(volunteer: str) -> None:
         barrier.wait()
         try:
-            store.claim_task(task_id, volunteer, clock(), clock() + timedelta(minutes=15))
+            store.tasks.claim_task(task_id, volunteer, clock(), clock() + timedelta(minutes=15))
             winners.append(volunteer)
         except TaskStateError:
             losers.append(volunteer)
@@ -42,5 +42,5 @@ def test_concurrent_claims_have_exactly_one_winner(dynamo_container: Container, 
         thread.join()
 
     assert len(winners) == 1 and len(losers) == VOLUNTEERS - 1
-    task = store.get_task(task_id)
+    task = store.tasks.get_task(task_id)
     assert task is not None and task.status is TaskStatus.CLAIMED and task.claimed_by == winners[0]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.adapters.memory import InMemoryStore
 from chalicelib.domain.exports import ExportFormat
 from chalicelib.services import exports
 from chalicelib.settings import DEFAULT_ISSUES
+from tests.fakes import in_memory_stores
 from tests.support.people import known_person
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -50,7 +50,7 @@ def cells(xlsx: Path) -> tuple[list[str], list[str]]:
 
 
 def test_exports_open_in_libreoffice_with_typed_text_as_text(tmp_path: Path) -> None:
-    store = InMemoryStore()
+    store = in_memory_stores()
     known_person(store, T0, phone="+16175550001", first_name=EVIL_NAME, last_name="Peña",
                  stance={"support_level": 1, "note": EVIL_NOTE, "issues": {"housing": "support"}})  # fmt: skip
     known_person(store, T0, phone="+16175550002", first_name="-1+2", last_name="@cmd")

@@ -57,6 +57,6 @@ def test_queued_replies_are_sent_by_the_registered_worker(container: Container, 
     assert again == {"batchItemFailures": []}
     assert sorted(m.text for m in sender.delivered) == ["Answer 0", "Answer 1", "Answer 2"]
     for ref in refs:
-        message = container.store.get_message(ref)
+        message = container.messages.get_message(ref)
         assert message is not None and message.status is MessageStatus.SENT
     assert json.loads(event["Records"][0]["body"])["message_id"] in {r.message_id for r in refs}

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.adapters.memory import InMemoryStore
 from chalicelib.domain.saved_replies import SavedReply, saved_reply_id
-from chalicelib.services.ports import Store
+from chalicelib.services.ports import Stores
+from tests.fakes import in_memory_stores
 
 T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
-def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest) -> Iterator[Stores]:
     if request.param == "memory":
-        yield InMemoryStore()
+        yield in_memory_stores()
     else:
         yield request.getfixturevalue("dynamo_container").store
 
@@ -26,40 +26,40 @@ def reply(title: str, text: str = "Thanks for writing!") -> SavedReply:
     return SavedReply(id=saved_reply_id(title), title=title, text=text, created_by="u1", created_at=T0)
 
 
-def test_an_empty_store_has_no_saved_replies(store: Store) -> None:
-    assert store.list_saved_replies() == []
+def test_an_empty_store_has_no_saved_replies(store: Stores) -> None:
+    assert store.saved_replies.list_saved_replies() == []
 
 
-def test_saved_replies_are_listed_with_every_field(store: Store) -> None:
-    store.put_saved_reply(reply("Polling place", "Find yours at vote.org. Reply STOP to opt out."))
-    store.put_saved_reply(reply("Thanks"))
+def test_saved_replies_are_listed_with_every_field(store: Stores) -> None:
+    store.saved_replies.put_saved_reply(reply("Polling place", "Find yours at vote.org. Reply STOP to opt out."))
+    store.saved_replies.put_saved_reply(reply("Thanks"))
 
-    found = {r.title: r for r in store.list_saved_replies()}
+    found = {r.title: r for r in store.saved_replies.list_saved_replies()}
     assert set(found) == {"Polling place", "Thanks"}
     assert found["Polling place"].text == "Find yours at vote.org. Reply STOP to opt out."
     assert found["Polling place"].created_at == T0 and found["Polling place"].created_by == "u1"
 
 
-def test_putting_the_same_id_replaces_the_text(store: Store) -> None:
-    store.put_saved_reply(reply("Thanks", "old"))
-    store.put_saved_reply(reply("Thanks", "new"))
+def test_putting_the_same_id_replaces_the_text(store: Stores) -> None:
+    store.saved_replies.put_saved_reply(reply("Thanks", "old"))
+    store.saved_replies.put_saved_reply(reply("Thanks", "new"))
 
-    [only] = store.list_saved_replies()
+    [only] = store.saved_replies.list_saved_replies()
     assert only.text == "new"
 
 
-def test_delete_removes_one_and_reports_whether_it_existed(store: Store) -> None:
+def test_delete_removes_one_and_reports_whether_it_existed(store: Stores) -> None:
     keep, gone = reply("Keep"), reply("Gone")
-    store.put_saved_reply(keep)
-    store.put_saved_reply(gone)
+    store.saved_replies.put_saved_reply(keep)
+    store.saved_replies.put_saved_reply(gone)
 
-    assert store.delete_saved_reply(gone.id) is True
-    assert store.delete_saved_reply(gone.id) is False
-    assert [r.id for r in store.list_saved_replies()] == [keep.id]
+    assert store.saved_replies.delete_saved_reply(gone.id) is True
+    assert store.saved_replies.delete_saved_reply(gone.id) is False
+    assert [r.id for r in store.saved_replies.list_saved_replies()] == [keep.id]
 
 
-def test_unicode_text_survives_the_round_trip(store: Store) -> None:
-    store.put_saved_reply(reply("Gracias", "¡Gracias por escribir! 🙏"))
+def test_unicode_text_survives_the_round_trip(store: Stores) -> None:
+    store.saved_replies.put_saved_reply(reply("Gracias", "¡Gracias por escribir! 🙏"))
 
-    [only] = store.list_saved_replies()
+    [only] = store.saved_replies.list_saved_replies()
     assert only.text == "¡Gracias por escribir! 🙏"

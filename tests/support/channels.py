@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.adapters.aws import aws_client
 from chalicelib.adapters.channels.signing import base64_signature, hex_signature
-from chalicelib.bootstrap import Container, aws_client
-from chalicelib.domain.model import Direction, Message, Task, TaskStatus
+from chalicelib.bootstrap import Container
+from chalicelib.domain.model import Address, Direction, Message, Task, TaskStatus
 from chalicelib.settings import Settings
 from tests.support.signing import BASE_URL, event
 
@@ -58,13 +59,13 @@ def replay(client: Any, name: str) -> Any:
 
 
 def open_tasks(c: Container) -> list[Task]:
-    return c.store.list_tasks(TaskStatus.OPEN, 100, None).tasks
+    return c.tasks.list_tasks(TaskStatus.OPEN, 100, None).tasks
 
 
 def conversation(c: Container, kind: str, address: str) -> list[Message]:
-    identity = c.store.find_identity(kind, address)
+    identity = c.people.find_identity(Address(kind, address))
     assert identity is not None, f"no identity {kind}:{address}"
-    return c.store.list_messages(identity.person_id)
+    return c.messages.list_messages(identity.person_id)
 
 
 def acknowledgements(messages: list[Message]) -> list[Message]:

@@ -8,21 +8,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.memory import InMemoryQueue
 from chalicelib.adapters.sqs import encode_ref
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage
 from chalicelib.domain.model import Channel, Message, Role, User
 from chalicelib.services import users
 from chalicelib.services.inbound import receive_message
-from chalicelib.services.ports import MessageRef, SendError, Store
+from chalicelib.services.ports import Stores
+from chalicelib.services.ports.messages import MessageRef
+from chalicelib.services.ports.outbound import SendError
+from tests.fakes import InMemoryQueue
 
 TEXTS = AnswerTexts(ack="Thanks for writing.", first_contact_notice="Reply STOP to opt out.", help="Help text")
 CONSTITUENT = "+16175550123"
 
 
 def inbound(
-    store: Store,
+    store: Stores,
     when: datetime,
     text: str = "Please fix the pothole on Main St",
     sender: str = CONSTITUENT,
@@ -42,7 +44,7 @@ def inbound(
     return receive_message(msg, store, InMemoryQueue(), TEXTS, 60)
 
 
-def make_user(store: Store, when: datetime, role: Role = Role.VOLUNTEER, name: str = "Val",
+def make_user(store: Stores, when: datetime, role: Role = Role.VOLUNTEER, name: str = "Val",
               phone: str | None = None) -> tuple[User, str]:  # fmt: skip
     return users.create_user(store, lambda: when, name, role, phone)
 

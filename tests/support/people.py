@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
-from chalicelib.domain.model import Channel, Identity, Person, SubscriptionStatus
+from chalicelib.domain.model import Address, Channel, Identity, Person, SubscriptionStatus
 from chalicelib.domain.stance import IssuePosition, Stance, StanceSource
 from chalicelib.services.inbound import receive_message
 
@@ -33,9 +33,9 @@ def inbound(
 def record_plan(store: Any, at: datetime, address: str = "+16175550123", text: str = "hi") -> str:
     """Write an inbound message straight through the store (no queue); returns the person id."""
     msg = InboundMessage(channel=Channel.SMS, provider_id="SM" + new_id(), address=address, text=text, received_at=at)
-    identity = store.find_identity("phone", address)
+    identity = store.people.find_identity(Address("phone", address))
     plan = plan_inbound(msg, identity, identity.open_task_id if identity else None, TEXTS, 60)
-    store.record_inbound(plan)
+    store.inbound.record_inbound(plan)
     return plan.person_id
 
 
@@ -57,7 +57,7 @@ def known_person(
     point = None
     if stance is not None:
         point = make_stance(person_id, at, **stance)
-    store.create_person(person, [identity], point)
+    store.people.create_person(person, [identity], point)
     return person
 
 

@@ -18,11 +18,11 @@ from chalicelib.adapters.channels.email import EmailThread, SesEmailSender, conv
 from chalicelib.adapters.channels.http import HttpRequest, HttpResponse
 from chalicelib.adapters.channels.meta import MetaMessengerSender, WhatsAppCloudSender
 from chalicelib.adapters.channels.x import OAuth1Credentials, XDirectMessageSender, oauth1_header
-from chalicelib.adapters.memory import InMemoryStore
 from chalicelib.domain.channels import reply_window
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
 from chalicelib.domain.model import Channel, Direction, Message, MessageStatus
-from chalicelib.services.ports import SendError
+from chalicelib.services.ports.outbound import SendError
+from tests.fakes import in_memory_stores
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
@@ -217,13 +217,13 @@ def test_ses_errors(code: str, status: int, permanent: bool) -> None:
 
 
 def test_conversation_thread_finds_the_inbound_email_the_acknowledgement_answers() -> None:
-    store = InMemoryStore()
+    store = in_memory_stores()
     msg = InboundMessage(
         Channel.EMAIL, "<CAF1@mail>", "res@example.org", "Loud", NOW,
         meta={"subject": "Noise complaint", "message_id": "<CAF1@mail>", "references": "<a@x> <CAF1@mail>"},
     )  # fmt: skip
     plan = plan_inbound(msg, None, None, AnswerTexts(ack="Thanks", first_contact_notice="", help="h"), 60)
-    store.record_inbound(plan)
+    store.inbound.record_inbound(plan)
     [ack] = plan.queued
 
     thread = conversation_thread(store)(ack)
@@ -254,13 +254,13 @@ def test_live_sender_factories_need_their_credentials() -> None:
 
 def test_store_window_reads_the_installed_containers_store() -> None:
     from chalicelib.adapters.channels import store_window
-    from chalicelib.adapters.memory import InMemoryQueue
     from chalicelib.bootstrap import Container, use_container
     from chalicelib.settings import Settings
+    from tests.fakes import InMemoryQueue
 
-    store = InMemoryStore()
+    store = in_memory_stores()
     msg = InboundMessage(Channel.MESSENGER, "m1", "700", "hi", NOW - timedelta(hours=30))
-    store.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
+    store.inbound.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
     use_container(Container(settings=Settings(), store=store, queue=InMemoryQueue(), clock=lambda: NOW))
     try:
         state = store_window(outbound(Channel.MESSENGER, "700"))

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.memory import InMemoryQueue, InMemoryStore
 from chalicelib.bootstrap import Container
 from chalicelib.cli import main
-from chalicelib.domain.model import Channel, SubscriptionStatus
+from chalicelib.domain.model import Address, Channel, SubscriptionStatus
 from chalicelib.services.users import hash_token
 from chalicelib.settings import Settings
+from tests.fakes import InMemoryQueue, in_memory_stores
 from tests.support.people import inbound, known_person
 
 T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ class Clock:
 
 
 def container() -> Container:
-    return Container(settings=Settings(), store=InMemoryStore(), queue=InMemoryQueue(), clock=Clock())
+    return Container(settings=Settings(), store=in_memory_stores(), queue=InMemoryQueue(), clock=Clock())
 
 
 def run(c: Container, *argv: str) -> tuple[int, str, str]:
@@ -76,7 +76,7 @@ def test_users_create_prints_the_token_once(campaign: Container) -> None:
     code, out, _ = run(campaign, "users", "create", "--name", "Sam", "--role", "volunteer", "--phone", "617 555 0199")
     assert code == 0
     token = out.split("token (shown once, keep it safe): ")[1].strip()
-    user = campaign.store.user_for_token(hash_token(token))
+    user = campaign.users.user_for_token(hash_token(token))
     assert user is not None and user.name == "Sam" and user.phone == "+16175550199"
 
 
@@ -103,7 +103,7 @@ def test_round_trip_export_import_export_gives_the_same_data(campaign: Container
     third = tmp_path / "third.csv"
     run(empty, "export", "-q", "-o", str(third))
     assert rows_of(third.read_text("utf-8")) == after
-    assert len(empty.store.list_stances(before[0]["person_id"])) <= 1
+    assert len(empty.people.list_stances(before[0]["person_id"])) <= 1
 
 
 def test_imported_people_get_their_later_conversations(tmp_path: Path) -> None:
@@ -120,11 +120,11 @@ def test_imported_people_get_their_later_conversations(tmp_path: Path) -> None:
 
     assert code == 0
     assert "created 1, updated 0, skipped 2" in out and "line 3: phone" in out and "line 4:" in out
-    identity = c.store.find_identity("phone", "+16175550150")
+    identity = c.people.find_identity(Address("phone", "+16175550150"))
     assert identity is not None
-    person = c.store.get_person(identity.person_id)
+    person = c.people.get_person(identity.person_id)
     assert person is not None and (person.first_name, person.email, person.van_id) == ("Dee", "dee@example.org", "V9")
-    assert c.store.find_identity("email", "dee@example.org") is not None
+    assert c.people.find_identity(Address("email", "dee@example.org")) is not None
     answer = inbound(c.store, c.queue, T0, address="+16175550150", text="hi, it's Dee")
     assert answer.person_id == person.id
 
@@ -135,8 +135,8 @@ def test_an_import_applies_opt_outs_but_never_resubscribes(campaign: Container, 
         "first_name,phone,sms_status\nCy,+16175550003,opted_out\nBo,+16175550002,subscribed\n", encoding="utf-8"
     )
     run(campaign, "import", "-q", str(source))
-    cy = campaign.store.find_identity("phone", "+16175550003")
-    bo = campaign.store.find_identity("phone", "+16175550002")
+    cy = campaign.people.find_identity(Address("phone", "+16175550003"))
+    bo = campaign.people.find_identity(Address("phone", "+16175550002"))
     assert cy is not None and cy.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
     assert bo is not None and bo.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
 

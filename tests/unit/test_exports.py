@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.memory import InMemoryStore
 from chalicelib.domain.exports import (
     ACTIONNETWORK_COLUMNS,
     GENERIC_COLUMNS,
@@ -23,6 +22,7 @@ from chalicelib.domain.model import Role, SubscriptionStatus, User
 from chalicelib.services import exports
 from chalicelib.services.errors import UnprocessableError
 from chalicelib.settings import DEFAULT_ISSUES
+from tests.fakes import in_memory_stores
 from tests.support.people import known_person
 
 T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -70,7 +70,7 @@ def export(store: Any, **params: str) -> list[dict[str, str]]:
 
 @pytest.fixture
 def store() -> InMemoryStore:
-    s = InMemoryStore()
+    s = in_memory_stores()
     s.put_user(User(id="u1", name="Vee Volunteer", role=Role.VOLUNTEER, created_at=T0), "hash")
     known_person(s, T0, phone="+16175550001", first_name="Strong", zip="02139-1234", van_id="V1",
                  stance={"support_level": 1, "issues": {"housing": "support", "taxes": "oppose"},
@@ -146,7 +146,7 @@ def test_persuasion_preset_is_levels_two_to_four(store: InMemoryStore) -> None:
 
 def test_since_filter(store: InMemoryStore) -> None:
     [person] = [p for p in store.people.values() if p.first_name == "Against"]
-    store.update_person(person.id, {"zip": "02140"}, T0 + timedelta(days=1))
+    store.people.update_person(person.id, {"zip": "02140"}, T0 + timedelta(days=1))
     assert [r["first_name"] for r in export(store, since="2026-11-27T00:00:00Z")] == ["Against"]
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.memory import InMemoryQueue, InMemoryStore
 from chalicelib.api.workers import handle_outbound_batch
 from chalicelib.bootstrap import Container, use_container
-from chalicelib.domain.model import Channel, MessageStatus, Role, SubscriptionStatus, TaskStatus
+from chalicelib.domain.model import Address, Channel, MessageStatus, Role, SubscriptionStatus, TaskStatus
 from chalicelib.services import followup
 from chalicelib.services.outbound import Delivery, deliver
-from chalicelib.services.ports import MessageRef
+from chalicelib.services.ports.messages import MessageRef
+from tests.fakes import InMemoryQueue, in_memory_stores
 from tests.support.followup import CONSTITUENT, FlakySender, failing, inbound, make_user, sqs_event
 
 
@@ -38,7 +38,7 @@ def queued_reply(c: Container, text: str = "We reported it to Public Works.") ->
 
 
 def status_of(c: Container, ref: MessageRef) -> Any:
-    message = c.store.get_message(ref)
+    message = c.messages.get_message(ref)
     assert message is not None
     return message
 
@@ -55,7 +55,7 @@ def test_a_redelivered_queue_message_is_sent_once(app_container: Container) -> N
     assert len(sender.delivered) == 1
     sent = status_of(app_container, ref)
     assert sent.status is MessageStatus.SENT and sent.provider_id == "SM" + "1".zfill(32)
-    assert app_container.store.find_by_provider_id(Channel.SMS, sent.provider_id) == ref
+    assert app_container.messages.find_by_provider_id(Channel.SMS, sent.provider_id) == ref
 
 
 def test_a_provider_failing_the_first_attempts_delivers_on_retry_once(app_container: Container) -> None:
@@ -86,7 +86,7 @@ def test_a_provider_that_keeps_failing_ends_failed_with_its_reason_and_the_task_
     failed = status_of(app_container, ref)
     assert failed.status is MessageStatus.FAILED
     assert failed.error_reason == f"gave up after {attempts} attempts: HTTP 503 from Twilio"
-    task = app_container.store.get_task(task_id)
+    task = app_container.tasks.get_task(task_id)
     assert task is not None and task.status is TaskStatus.CLAIMED  # still someone's to answer
     assert handle_outbound_batch(sqs_event([ref], receive_count=attempts + 1)) == {"batchItemFailures": []}
     assert sender.attempts == attempts
@@ -103,7 +103,7 @@ def test_opted_out_at_the_provider_fails_at_once_and_opts_the_number_out(app_con
     failed = status_of(app_container, ref)
     assert failed.status is MessageStatus.FAILED and failed.error_code == "21610"
     assert "opted out" in (failed.error_reason or "")
-    identity = app_container.store.find_identity("phone", CONSTITUENT)
+    identity = app_container.people.find_identity(Address("phone", CONSTITUENT))
     assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
     assert sender.attempts == 1
 
@@ -131,7 +131,7 @@ def test_a_stop_that_arrives_while_the_message_waits_is_honoured(app_container: 
     sender = FlakySender()
     app_container.senders = {Channel.SMS: sender}
     ref, _ = queued_reply(app_container)
-    app_container.store.set_subscription("phone", CONSTITUENT, Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    app_container.people.set_subscription("phone", CONSTITUENT, Channel.SMS, SubscriptionStatus.OPTED_OUT)
 
     assert deliver(app_container, ref) is Delivery.FAILED
     assert sender.delivered == []
@@ -146,7 +146,7 @@ def test_a_channel_without_a_sender_fails_with_a_clear_reason(app_container: Con
 
 
 def test_outbox_default_marks_the_reply_sent_in_the_conversation(settings: Any) -> None:
-    c = Container(settings=settings, store=InMemoryStore(), queue=InMemoryQueue(),
+    c = Container(settings=settings, store=in_memory_stores(), queue=InMemoryQueue(),
                   clock=lambda: datetime(2026, 11, 26, 15, 0, tzinfo=UTC))  # fmt: skip
     ref, _ = queued_reply(c)
     assert deliver(c, ref) is Delivery.SENT

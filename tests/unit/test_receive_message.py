@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from chalicelib.adapters.memory import InMemoryQueue, InMemoryStore
 from chalicelib.bootstrap import Container
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import Keyword
-from chalicelib.domain.model import Channel, MessageStatus, SubscriptionStatus, TaskStatus
+from chalicelib.domain.model import Address, Channel, MessageStatus, SubscriptionStatus, TaskStatus
 from chalicelib.services.inbound import receive_message
+from tests.fakes import InMemoryQueue
 
 
 def inbound(container: Container, text: str, pid: str, channel: Channel = Channel.SMS, **kw: object) -> InboundMessage:
@@ -49,7 +49,7 @@ def test_queued_channels_get_the_acknowledgement_through_the_queue(memory_contai
     queue = memory_container.queue
     assert isinstance(queue, InMemoryQueue)
     [(ref, _delay)] = queue.items
-    ack = memory_container.store.get_message(ref)
+    ack = memory_container.messages.get_message(ref)
     assert ack is not None and ack.status is MessageStatus.QUEUED and ack.kind == "acknowledgement"
     assert ack.task_id == answer.task_id and ack.channel is Channel.WHATSAPP
 
@@ -74,7 +74,7 @@ def test_opt_out_then_message_opens_task_without_acknowledgement(memory_containe
     answer = receive(memory_container, inbound(memory_container, "but I have a question", "k2"))
 
     assert answer.outcome == "task_opened" and answer.reply_text is None
-    identity = memory_container.store.find_identity("phone", "+16175550199")
+    identity = memory_container.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from chalicelib.services.windows import ensure_reply_window
 
-from chalicelib.adapters.memory import InMemoryStore
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
 from chalicelib.domain.model import Channel
 from chalicelib.services.errors import UnprocessableError
-from chalicelib.services.windows import ensure_reply_window
+from tests.fakes import in_memory_stores
 
 WROTE = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def store_with(channel: Channel, address: str) -> InMemoryStore:
-    store = InMemoryStore()
+    store = in_memory_stores()
     msg = InboundMessage(channel, "p-1", address, "hi", WROTE)
-    store.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
+    store.inbound.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
     return store
 
 
@@ -46,4 +46,4 @@ def test_windows(channel: Channel, address: str, hours: int, open_: bool, tagged
 
 def test_no_message_ever_means_no_whatsapp_window() -> None:
     with pytest.raises(UnprocessableError):
-        ensure_reply_window(InMemoryStore(), lambda: WROTE, Channel.WHATSAPP, "+16505550000")
+        ensure_reply_window(in_memory_stores(), lambda: WROTE, Channel.WHATSAPP, "+16505550000")

@@ -10,7 +10,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from chalicelib.adapters.senders import OutboxSender, TwilioSmsSender, build_senders
 from chalicelib.domain.model import Channel, Direction, Message, MessageStatus
-from chalicelib.services.ports import SendError
+from chalicelib.services.ports.outbound import SendError
 from chalicelib.settings import Settings
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.memory import InMemoryQueue
 from chalicelib.bootstrap import Container
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import InboundMessage
@@ -17,6 +16,7 @@ from chalicelib.services import followup, shifts
 from chalicelib.services.errors import ConflictError, UnprocessableError
 from chalicelib.services.escalation import run_minute
 from chalicelib.services.outbound import staff_conversation
+from tests.fakes import InMemoryQueue
 from tests.support.followup import CONSTITUENT, inbound, make_user
 
 ANN_PHONE = "+16175550001"
@@ -35,7 +35,7 @@ def text_from(c: Container, phone: str, body: str) -> str | None:
 
 
 def queued_texts(c: Container, user: User) -> list[str]:
-    return [m.text for m in c.store.list_messages(staff_conversation(user.id))]
+    return [m.text for m in c.messages.list_messages(staff_conversation(user.id))]
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_on_offers_the_oldest_task_masked_and_claimed_in_their_name(memory_conta
     answer = text_from(c, ANN_PHONE, "on")
 
     assert answer == "You're on shift. A message is on its way."
-    task = c.store.get_task(task_id.task_id or "")
+    task = c.tasks.get_task(task_id.task_id or "")
     assert task is not None and task.status is TaskStatus.CLAIMED and task.claimed_by == ann.id
     [offer] = queued_texts(c, ann)
     assert offer.startswith("New from +1********23 (SMS): Is the library open Sunday?")
@@ -76,9 +76,9 @@ def test_a_plain_text_is_relayed_to_the_constituent_on_their_channel(memory_cont
     answer = text_from(c, ANN_PHONE, "Thanks, Public Works has it on the list.")
 
     assert answer is not None and answer.startswith("Sent.")
-    task = c.store.get_task(task_id)
+    task = c.tasks.get_task(task_id)
     assert task is not None
-    relayed = [m for m in c.store.list_messages(task.person_id) if m.kind == "reply"]
+    relayed = [m for m in c.messages.list_messages(task.person_id) if m.kind == "reply"]
     assert [(m.text, m.address, m.sent_by, m.meta["via"]) for m in relayed] == [
         ("Thanks, Public Works has it on the list.", CONSTITUENT, ann.id, "phone")
     ]
@@ -94,19 +94,19 @@ def test_stance_done_and_pass(memory_container: Container, ann: User) -> None:
     text_from(c, ANN_PHONE, "ON")
 
     assert text_from(c, ANN_PHONE, "2") == "Recorded: lean support."
-    task = c.store.get_task(first)
+    task = c.tasks.get_task(first)
     assert task is not None
-    stance = c.store.get_current_stance(task.person_id)
+    stance = c.people.get_current_stance(task.person_id)
     assert stance is not None and stance.support_level == 2
     assert stance.recorded_by == ann.id and stance.source == "volunteer" and stance.channel == "sms"
 
     assert text_from(c, ANN_PHONE, "PASS") == "Passed. Here comes the next one."
-    assert c.store.get_task(first).status is TaskStatus.OPEN  # type: ignore[union-attr]
-    assert c.store.get_task(second).claimed_by == ann.id  # type: ignore[union-attr]
+    assert c.tasks.get_task(first).status is TaskStatus.OPEN  # type: ignore[union-attr]
+    assert c.tasks.get_task(second).claimed_by == ann.id  # type: ignore[union-attr]
 
     assert text_from(c, ANN_PHONE, "done") == "Closed. Here comes the next one."
-    assert c.store.get_task(second).status is TaskStatus.DONE  # type: ignore[union-attr]
-    assert c.store.get_task(first).claimed_by == ann.id  # the passed one comes back round
+    assert c.tasks.get_task(second).status is TaskStatus.DONE  # type: ignore[union-attr]
+    assert c.tasks.get_task(first).claimed_by == ann.id  # the passed one comes back round
     assert len(queued_texts(c, ann)) == 3
 
 
@@ -115,7 +115,7 @@ def test_off_hands_the_task_back(memory_container: Container, ann: User) -> None
     task_id = inbound(c.store, c.clock()).task_id or ""
     text_from(c, ANN_PHONE, "ON")
     assert text_from(c, ANN_PHONE, "OFF") == "You're off shift. Thank you!"
-    assert c.store.get_task(task_id).status is TaskStatus.OPEN  # type: ignore[union-attr]
+    assert c.tasks.get_task(task_id).status is TaskStatus.OPEN  # type: ignore[union-attr]
     assert text_from(c, ANN_PHONE, "hello?") == "No message in hand. Text ON to get the next one."
 
 
@@ -127,9 +127,9 @@ def test_a_redelivered_volunteer_text_is_relayed_once(memory_container: Containe
                          received_at=c.clock(), answers_inline=True)  # fmt: skip
     staff_sms(c, msg)
     assert staff_sms(c, msg) == ""
-    task = c.store.get_task(task_id)
+    task = c.tasks.get_task(task_id)
     assert task is not None
-    assert len([m for m in c.store.list_messages(task.person_id) if m.kind == "reply"]) == 1
+    assert len([m for m in c.messages.list_messages(task.person_id) if m.kind == "reply"]) == 1
 
 
 def test_shift_needs_a_phone_and_a_phone_belongs_to_one_user(memory_container: Container, ann: User) -> None:
@@ -163,7 +163,7 @@ def test_expired_leases_are_reopened_and_offered_again(memory_container: Contain
     report = run_minute(c)
 
     assert report.reopened == [task_id]
-    assert c.store.get_task(task_id).status is TaskStatus.OPEN  # type: ignore[union-attr]
+    assert c.tasks.get_task(task_id).status is TaskStatus.OPEN  # type: ignore[union-attr]
 
 
 def test_overdue_tasks_escalate_to_volunteers_on_shift_then_organizers(
@@ -181,7 +181,7 @@ def test_overdue_tasks_escalate_to_volunteers_on_shift_then_organizers(
 
     assert first.escalated[1] == [waiting] and first.escalated[2] == []
     assert first.notified == [ann.id]
-    assert c.store.get_task(waiting).priority == 1  # type: ignore[union-attr]
+    assert c.tasks.get_task(waiting).priority == 1  # type: ignore[union-attr]
     assert "1 message is past due" in queued_texts(c, ann)[-1]
     assert run_minute(c).notified == []  # told once
 
@@ -189,7 +189,7 @@ def test_overdue_tasks_escalate_to_volunteers_on_shift_then_organizers(
     followup.claim(c, busy, ann)
     later = run_minute(c)
     assert later.escalated[2] == [waiting] and later.notified == [organizer.id]
-    [notice] = c.store.list_messages(staff_conversation(organizer.id))
+    [notice] = c.messages.list_messages(staff_conversation(organizer.id))
     assert notice.kind == "notification" and notice.status is MessageStatus.QUEUED
     assert notice.address == "+16175550009"
 
@@ -226,6 +226,6 @@ def test_an_answer_to_a_task_lost_meanwhile_is_not_sent(memory_container: Contai
     followup.claim(c, task_id, bob)  # Ann's lease ran out and Bob took it
 
     assert text_from(c, ANN_PHONE, "Here's the answer") == "No message in hand. Text ON to get the next one."
-    task = c.store.get_task(task_id)
+    task = c.tasks.get_task(task_id)
     assert task is not None and task.claimed_by == bob.id
-    assert [m for m in c.store.list_messages(task.person_id) if m.kind == "reply"] == []
+    assert [m for m in c.messages.list_messages(task.person_id) if m.kind == "reply"] == []

@@ -20,24 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.channels import WindowState
-from chalicelib.domain.model import Channel, Message
+from chalicelib.domain.model import Channel
 from chalicelib.services.errors import NotConfiguredError
 
 if TYPE_CHECKING:
-    from chalicelib.services.ports import Sender
+    from chalicelib.services.ports.outbound import Sender
     from chalicelib.settings import Settings
 
 SenderFactory = Callable[["Settings"], "Sender"]
-
-
-def store_window(message: Message) -> WindowState:
-    """The reply window for a message's recipient, from the last time they wrote on that channel."""
-    from chalicelib.bootstrap import get_container  # at send time: the container exists by then
-    from chalicelib.services.windows import window_for
-
-    c = get_container()
-    return window_for(c.store, c.clock, message.channel, message.address or "")
 
 
 def _required(value: str | None, name: str) -> str:
@@ -51,7 +41,7 @@ def meta_messenger_sender(settings: Settings) -> Sender:
     from chalicelib.adapters.channels.meta import MetaMessengerSender
 
     token = _required(settings.meta_page_access_token, "META_PAGE_ACCESS_TOKEN")
-    return MetaMessengerSender(urllib_transport, settings.meta_graph_url, token, store_window)
+    return MetaMessengerSender(urllib_transport, settings.meta_graph_url, token)
 
 
 def whatsapp_sender(settings: Settings) -> Sender:
@@ -63,7 +53,6 @@ def whatsapp_sender(settings: Settings) -> Sender:
         settings.meta_graph_url,
         _required(settings.whatsapp_access_token, "WHATSAPP_ACCESS_TOKEN"),
         _required(settings.whatsapp_phone_number_id, "WHATSAPP_PHONE_NUMBER_ID"),
-        store_window,
     )
 
 
@@ -81,18 +70,12 @@ def x_sender(settings: Settings) -> Sender:
 
 
 def ses_sender(settings: Settings) -> Sender:
-    from chalicelib.adapters.channels.email import EmailThread, SesEmailSender, conversation_thread
-    from chalicelib.bootstrap import aws_client
-
-    def thread(message: Message) -> EmailThread:
-        from chalicelib.bootstrap import get_container
-
-        return conversation_thread(get_container().store)(message)
+    from chalicelib.adapters.aws import aws_client
+    from chalicelib.adapters.channels.email import SesEmailSender
 
     return SesEmailSender(
         aws_client("ses", settings),
         _required(settings.email_from_address, "EMAIL_FROM_ADDRESS"),
-        thread,
         default_subject=settings.render(settings.email_subject),
     )
 

@@ -15,7 +15,6 @@ import binascii
 import json
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -27,8 +26,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.domain.inbound import InboundMessage
-from chalicelib.domain.model import Channel, Direction, Message
-from chalicelib.services.ports import SendError, Store
+from chalicelib.domain.model import Channel, Message, MessageKind
+from chalicelib.services.ports.outbound import SendContext, SendError
 
 log = logging.getLogger(__name__)
 
@@ -365,8 +364,6 @@ class EmailThread:
     references: str | None = None
 
 
-ThreadFn = Callable[[Message], EmailThread]
-
 # SES errors a retry can cure; everything else (rejected, unverified sender, paused account) is final.
 SES_TRANSIENT = frozenset(
     {
@@ -378,6 +375,20 @@ SES_TRANSIENT = frozenset(
         "TooManyRequestsException",
     }
 )
+
+
+def email_thread(message: Message, reply_to: Message | None) -> EmailThread:
+    """Thread a reply under the person's email it answers (its subject, Message-ID and
+    References), else under what the outbound message itself names."""
+    own = thread_from_meta(message)
+    if reply_to is None or reply_to.channel != Channel("email"):
+        return own
+    meta = reply_to.meta
+    return EmailThread(
+        subject=meta.get("subject") or own.subject,
+        in_reply_to=meta.get("message_id") or own.in_reply_to,
+        references=meta.get("references") or own.references,
+    )
 
 
 def thread_from_meta(message: Message) -> EmailThread:
@@ -399,7 +410,7 @@ def build_mime(message: Message, from_address: str, thread: EmailThread, default
         mime["In-Reply-To"] = thread.in_reply_to
         mime["References"] = thread.references or thread.in_reply_to
     # Our acknowledgements are automatic replies (RFC 3834): other robots must not answer them.
-    if message.kind == "acknowledgement":
+    if message.kind is MessageKind.ACKNOWLEDGEMENT:
         mime["Auto-Submitted"] = "auto-replied"
     mime.set_content(message.text)
     return mime
@@ -408,19 +419,16 @@ def build_mime(message: Message, from_address: str, thread: EmailThread, default
 class SesEmailSender:
     """Sends with SES ``SendRawEmail`` so ``In-Reply-To`` and ``References`` keep the thread."""
 
-    def __init__(
-        self, client: Any, from_address: str, thread: ThreadFn = thread_from_meta, default_subject: str = ""
-    ) -> None:
+    def __init__(self, client: Any, from_address: str, default_subject: str = "") -> None:
         self._ses = client
         self._from = from_address
-        self._thread = thread
         self._subject = default_subject
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, context: SendContext) -> str:
         to = message.address or ""
         if not getaddresses([to]) or "@" not in to:
             raise SendError("message has no email address", code="no_address", permanent=True)
-        mime = build_mime(message, self._from, self._thread(message), self._subject)
+        mime = build_mime(message, self._from, email_thread(message, context.reply_to), self._subject)
         try:
             answer = self._ses.send_raw_email(
                 Source=self._from, Destinations=[to], RawMessage={"Data": mime.as_bytes(policy=policy.SMTP)}
@@ -434,29 +442,3 @@ class SesEmailSender:
             transient = code in SES_TRANSIENT or status >= 500
             raise SendError(f"SES refused: {code}", code=code, permanent=not transient) from None
         return str(answer["MessageId"])
-
-
-def conversation_thread(store: Store) -> ThreadFn:
-    """Thread a reply under the person's latest email (its subject, Message-ID and References)."""
-
-    def thread(message: Message) -> EmailThread:
-        own = thread_from_meta(message)
-        wanted = own.in_reply_to
-        latest: Message | None = None
-        for earlier in store.list_messages(message.person_id):
-            if earlier.direction is not Direction.INBOUND or earlier.channel is not Channel.EMAIL:
-                continue
-            if wanted and earlier.meta.get("message_id") == wanted:
-                latest = earlier
-                break
-            latest = earlier
-        if latest is None:
-            return own
-        meta = latest.meta
-        return EmailThread(
-            subject=meta.get("subject") or own.subject,
-            in_reply_to=meta.get("message_id") or own.in_reply_to,
-            references=meta.get("references") or own.references,
-        )
-
-    return thread

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.services.ports import SendError
+from chalicelib.services.ports.outbound import SendError
 
 TIMEOUT_SECONDS = 10
 

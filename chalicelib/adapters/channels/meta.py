@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,14 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chalicelib.adapters.channels.base import RawRequest
 from chalicelib.adapters.channels.http import HttpFn, HttpResponse, post_json, status_error
 from chalicelib.adapters.channels.signing import check_signature, hex_signature, json_object, require_secret
-from chalicelib.domain.channels import WindowState
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import classify
 from chalicelib.domain.model import Channel, Message, MessageStatus
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
 from chalicelib.services.delivery import StatusReport
 from chalicelib.services.errors import BadRequestError, SignatureError
-from chalicelib.services.ports import SendError
+from chalicelib.services.ports.outbound import SendContext, SendError
 
 log = logging.getLogger(__name__)
 
@@ -322,8 +321,6 @@ def _split_name(name: str | None) -> tuple[str | None, str | None]:
 
 
 # -- senders ------------------------------------------------------------------------------
-WindowFn = Callable[[Message], WindowState]
-
 # Graph API error codes that a retry can cure (rate limits, temporary outages).
 META_TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613, 80006, 80007, 130429, 131000, 131016, 131048, 131056})
 
@@ -350,16 +347,15 @@ class MetaMessengerSender:
     goes out with the ``HUMAN_AGENT`` tag; later it is refused without calling Meta.
     """
 
-    def __init__(self, http: HttpFn, graph_url: str, access_token: str, window: WindowFn) -> None:
+    def __init__(self, http: HttpFn, graph_url: str, access_token: str) -> None:
         self._http = http
         self._url = graph_url.rstrip("/") + "/me/messages"
         self._token = access_token
-        self._window = window
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, context: SendContext) -> str:
         if not message.address:
             raise SendError("message has no recipient", code="no_address", permanent=True)
-        state = self._window(message)
+        state = context.window
         if not state.open:
             raise SendError("the 7-day reply window is closed", code="window_closed", permanent=True)
         payload: dict[str, Any] = {"recipient": {"id": message.address}, "message": {"text": message.text}}
@@ -383,16 +379,15 @@ class WhatsAppCloudSender:
     template would be needed (not configured), so the message fails without calling Meta.
     """
 
-    def __init__(self, http: HttpFn, graph_url: str, access_token: str, phone_number_id: str, window: WindowFn) -> None:
+    def __init__(self, http: HttpFn, graph_url: str, access_token: str, phone_number_id: str) -> None:
         self._http = http
         self._url = f"{graph_url.rstrip('/')}/{quote(phone_number_id, safe='')}/messages"
         self._token = access_token
-        self._window = window
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, context: SendContext) -> str:
         if not message.address:
             raise SendError("message has no recipient", code="no_address", permanent=True)
-        state = self._window(message)
+        state = context.window
         if not state.open or state.tagged:
             raise SendError("outside the 24-hour WhatsApp window (needs a template)", code="131047", permanent=True)
         payload = {

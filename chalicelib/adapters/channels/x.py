@@ -27,7 +27,7 @@ from chalicelib.adapters.channels.signing import base64_signature, check_signatu
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.model import Channel, Message
 from chalicelib.services.errors import BadRequestError
-from chalicelib.services.ports import SendError
+from chalicelib.services.ports.outbound import SendContext, SendError
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ class XDirectMessageSender:
         self._creds = creds
         self._auth = auth
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, context: SendContext) -> str:
         if not message.address or not message.address.isdigit():
             raise SendError("message has no X user id to write to", code="no_address", permanent=True)
         url = f"{self._api}/dm_conversations/with/{message.address}/messages"
