@@ -212,7 +212,7 @@ def test_deletion_removes_data_keeps_a_hash_and_never_acknowledges_again(
     assert container.people.find_identity(Address("phone", PHONE)) is None
     assert container.messages.list_messages(pid) == []
     assert container.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks == []
-    assert container.inbound.is_suppressed(suppression_hash("phone", PHONE))
+    assert container.inbound.is_suppressed(suppression_hash(Address("phone", PHONE)))
     assert call(client, "delete", f"/api/people/{pid}", organizer_headers).status_code == 404
 
     # They write again: recorded for a human to read, but nothing is sent back.

@@ -41,12 +41,12 @@ def inbound(
         answers_inline=channel is Channel.SMS,
         first_name=first_name,
     )
-    return receive_message(msg, store, InMemoryQueue(), TEXTS, 60)
+    return receive_message(msg, store.inbound, InMemoryQueue(), TEXTS, 60)
 
 
 def make_user(store: Stores, when: datetime, role: Role = Role.VOLUNTEER, name: str = "Val",
               phone: str | None = None) -> tuple[User, str]:  # fmt: skip
-    return users.create_user(store, lambda: when, name, role, phone)
+    return users.create_user(store.users, store.staff, lambda: when, name, role, phone=phone)
 
 
 def sqs_event(refs: list[MessageRef] | list[str], receive_count: int = 1) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def inbound(
     msg = InboundMessage(
         channel=channel, provider_id="SM" + new_id(), address=address, text=text, received_at=at, **extra
     )
-    return receive_message(msg, store, queue, TEXTS, sla_minutes=60)
+    return receive_message(msg, store.inbound, queue, TEXTS, sla_minutes=60)
 
 
 def record_plan(store: Any, at: datetime, address: str = "+16175550123", text: str = "hi") -> str:
@@ -50,7 +50,7 @@ def known_person(
 ) -> Person:
     person_id = new_id()
     person = Person(
-        id=person_id, first_name=first_name, identities=[f"phone:{phone}"], created_at=at, updated_at=at, **fields
+        id=person_id, first_name=first_name, identities=[Address("phone", phone)], created_at=at, updated_at=at, **fields
     )
     subs = {"sms": sms} if sms else {}
     identity = Identity(kind="phone", address=phone, person_id=person_id, subscriptions=subs, created_at=at)

@@ -131,7 +131,7 @@ def test_a_stop_that_arrives_while_the_message_waits_is_honoured(app_container: 
     sender = FlakySender()
     app_container.senders = {Channel.SMS: sender}
     ref, _ = queued_reply(app_container)
-    app_container.people.set_subscription("phone", CONSTITUENT, Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    app_container.people.set_subscription(Address("phone", CONSTITUENT), Channel.SMS, SubscriptionStatus.OPTED_OUT)
 
     assert deliver(app_container, ref) is Delivery.FAILED
     assert sender.delivered == []

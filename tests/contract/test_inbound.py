@@ -1,56 +1,34 @@
-"""One suite, two stores: the in-memory fake must keep the DynamoDB adapter's promises."""
+"""The inbound port: one atomic write a message, duplicates and stale plans detected.
+
+Every test runs on the in-memory fake and on DynamoDB under moto (the ``store`` fixture).
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
+from chalicelib.domain.followup import StaffPhone
+from chalicelib.domain.inbound import plan_inbound
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import (
     Address,
     Channel,
     Direction,
-    Message,
-    MessageStatus,
     Role,
     SubscriptionStatus,
     TaskStatus,
-    User,
 )
 from chalicelib.services.ports import Stores
 from chalicelib.services.ports.inbound import DuplicateDeliveryError, StalePlanError
-from chalicelib.services.ports.messages import MessageRef
-from tests.fakes import in_memory_stores
-
-T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-TEXTS = AnswerTexts(ack="Thanks", first_contact_notice="Reply STOP to opt out.", help="help")
-
-
-@pytest.fixture(params=["memory", "dynamodb"])
-def store(request: pytest.FixtureRequest) -> Iterator[Stores]:
-    if request.param == "memory":
-        yield in_memory_stores()
-    else:
-        container = request.getfixturevalue("dynamo_container")
-        yield container.store
-
-
-def msg(
-    pid: str, text: str = "hello", at: datetime = T0, address: str = "+16175550199", **kw: object
-) -> InboundMessage:
-    return InboundMessage(Channel.SMS, pid, address, text, at, answers_inline=True, **kw)  # type: ignore[arg-type]
-
-
-def record(store: Stores, m: InboundMessage) -> str | None:
-    """Plan against what the store knows and write; returns the task id."""
-    identity = store.people.find_identity(Address("phone", m.address))
-    plan = plan_inbound(m, identity, identity.open_task_id if identity else None, TEXTS, 60)
-    store.inbound.record_inbound(plan)
-    return plan.answer.task_id
+from tests.contract.support import T0, TEXTS, msg, record
+from tests.fakes import InMemoryQueue
+from tests.support.followup import CONSTITUENT
+from tests.support.followup import inbound as text_in
+from tests.support.people import inbound, known_person
 
 
 def test_new_person_is_written_with_identity_message_ack_and_task(store: Stores) -> None:
@@ -91,7 +69,11 @@ def test_join_updates_the_task_and_writes_no_second_ack(store: Stores) -> None:
     assert task is not None and task.inbound_count == 2 and task.preview == "more detail"
     identity = store.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None
-    assert [m.kind for m in store.messages.list_messages(identity.person_id)] == ["message", "acknowledgement", "message"]
+    assert [m.kind for m in store.messages.list_messages(identity.person_id)] == [
+        "message",
+        "acknowledgement",
+        "message",
+    ]
 
 
 def test_plan_that_assumed_no_open_task_is_stale_when_one_exists(store: Stores) -> None:
@@ -121,53 +103,6 @@ def test_keyword_sets_the_subscription_without_a_task(store: Stores) -> None:
     assert len(store.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks) == 1
 
 
-def test_status_only_moves_forward_and_keeps_errors(store: Stores) -> None:
-    record(store, msg("SM1"))
-    identity = store.people.find_identity(Address("phone", "+16175550199"))
-    assert identity is not None
-    out = Message(
-        id="01OUT", person_id=identity.person_id, direction=Direction.OUTBOUND, channel=Channel.SMS,
-        text="reply", status=MessageStatus.QUEUED, created_at=T0 + timedelta(minutes=9), address="+16175550199",
-    )  # fmt: skip
-    store.messages.put_message(out)  # type: ignore[attr-defined]
-    ref = MessageRef(out.person_id, out.id, out.created_at)
-    store.messages.link_provider_id(Channel.SMS, "SMout", ref)
-
-    assert store.messages.find_by_provider_id(Channel.SMS, "SMout") == ref
-    assert store.messages.advance_status(ref, MessageStatus.DELIVERED)
-    assert not store.messages.advance_status(ref, MessageStatus.SENT)
-    assert not store.messages.advance_status(ref, MessageStatus.FAILED, "30003")
-    assert store.messages.advance_status(ref, MessageStatus.READ)
-    found = store.messages.get_message(ref)
-    assert found is not None and found.status is MessageStatus.READ
-
-
-def test_tasks_page_in_due_order_across_shards(store: Stores) -> None:
-    for i in range(9):
-        record(store, msg(f"SM{i}", f"m{i}", T0 + timedelta(minutes=i), address=f"+1617555{2000 + i:04d}"))
-
-    seen: list[str] = []
-    cursor = None
-    while True:
-        page = store.tasks.list_tasks(TaskStatus.OPEN, 4, cursor)
-        seen += [t.preview for t in page.tasks]
-        cursor = page.next
-        if cursor is None:
-            break
-
-    assert seen == [f"m{i}" for i in range(9)]
-    assert store.tasks.list_tasks(TaskStatus.CLAIMED, 4, None).tasks == []
-
-
-def test_users_are_found_by_token_hash(store: Stores) -> None:
-    user = User(id="u1", name="Sam", role=Role.VOLUNTEER, created_at=T0)
-    store.users.put_user(user, "hash1")
-
-    assert store.users.user_for_token("hash1") == user
-    assert store.users.get_user("u1") == user
-    assert store.users.user_for_token("other") is None
-
-
 def test_concurrent_redeliveries_write_once(store: Stores) -> None:
     m = msg("SMrace")
     outcomes: list[str] = []
@@ -193,3 +128,22 @@ def test_concurrent_redeliveries_write_once(store: Stores) -> None:
 
     assert outcomes.count("written") == 1
     assert len(store.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks) == 1
+
+
+def test_one_lookup_tells_constituents_from_staff(store: Stores, clock: Any) -> None:
+    text_in(store, clock())
+    store.staff.put_staff_phone(StaffPhone(phone="+16175550001", user_id="u-ann", name="Ann", role=Role.VOLUNTEER))
+
+    constituent = store.inbound.find_sender(Address("phone", CONSTITUENT))
+    staff = store.inbound.find_sender(Address("phone", "+16175550001"))
+    stranger = store.inbound.find_sender(Address("phone", "+16175550999"))
+
+    assert constituent.identity is not None and constituent.staff is None
+    assert staff.identity is None and staff.staff is not None and staff.staff.user_id == "u-ann"
+    assert stranger.identity is None and stranger.staff is None
+
+
+def test_an_imported_person_is_found_by_their_phone_when_they_write(store: Any) -> None:
+    person = known_person(store, T0, phone="+16175550001")
+    answer = inbound(store, InMemoryQueue(), T0 + timedelta(minutes=1), address="+16175550001")
+    assert answer.person_id == person.id

@@ -1,29 +1,12 @@
-"""Saved replies: the in-memory fake and the DynamoDB adapter keep the same promises."""
+"""The saved-reply port.
+
+Every test runs on the in-memory fake and on DynamoDB under moto (the ``store`` fixture).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
-import pytest
-
-from chalicelib.domain.saved_replies import SavedReply, saved_reply_id
 from chalicelib.services.ports import Stores
-from tests.fakes import in_memory_stores
-
-T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "dynamodb"])
-def store(request: pytest.FixtureRequest) -> Iterator[Stores]:
-    if request.param == "memory":
-        yield in_memory_stores()
-    else:
-        yield request.getfixturevalue("dynamo_container").store
-
-
-def reply(title: str, text: str = "Thanks for writing!") -> SavedReply:
-    return SavedReply(id=saved_reply_id(title), title=title, text=text, created_by="u1", created_at=T0)
+from tests.contract.support import T0, reply
 
 
 def test_an_empty_store_has_no_saved_replies(store: Stores) -> None:

@@ -1,35 +1,30 @@
-"""One suite, two stores: people, stance, exports and stats behave the same in the fake and in DynamoDB."""
+"""The people port: profiles, identities and their mirror, stance history, merges, erasure.
+
+Every test runs on the in-memory fake and on DynamoDB under moto (the ``store`` fixture).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib.domain.model import Address, Channel, Identity, MessageStatus, SubscriptionStatus, TaskStatus
+from chalicelib.domain.model import (
+    Address,
+    Channel,
+    Identity,
+    MessageStatus,
+    SubscriptionStatus,
+)
 from chalicelib.domain.people import suppression_hash
-from chalicelib.services.ports.exports import ExportJob
 from chalicelib.services.ports.messages import MessageRef
 from chalicelib.services.ports.people import IdentityTakenError, PersonNotFoundError
-from tests.fakes import InMemoryQueue, in_memory_stores
+from tests.contract.support import T0, all_people, contacts_of
+from tests.fakes import InMemoryQueue
 from tests.support.people import inbound, known_person, make_stance, record_plan
 
-T0 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
-
-@pytest.fixture(params=["memory", "dynamodb"])
-def store(request: pytest.FixtureRequest) -> Any:
-    if request.param == "memory":
-        return in_memory_stores()
-    return request.getfixturevalue("dynamo_container").store
-
-
-def all_people(store: Any, since: datetime | None = None, page_size: int = 2) -> list[Any]:
-    return [row for page in store.people.people_pages(since, page_size) for row in page]
-
-
-# -- stance -------------------------------------------------------------------------------------
 def test_newest_stance_is_current_and_history_keeps_every_point(store: Any) -> None:
     person = known_person(store, T0)
     first = make_stance(person.id, T0 + timedelta(minutes=1), support_level=3)
@@ -53,7 +48,6 @@ def test_stance_for_an_unknown_person_is_refused(store: Any) -> None:
     assert store.people.list_stances("nobody") == []
 
 
-# -- people listing -----------------------------------------------------------------------------
 def test_people_pages_list_everyone_once_including_people_who_wrote_in(store: Any) -> None:
     a = known_person(store, T0, phone="+16175550001", stance={"support_level": 1})
     b = known_person(store, T0, phone="+16175550002")
@@ -101,18 +95,6 @@ def test_update_keeps_the_current_stance(store: Any) -> None:
     assert current is not None and current.support_level == 2
 
 
-# -- batched reads ----------------------------------------------------------------------------
-def test_batched_identity_and_task_reads_skip_missing(store: Any) -> None:
-    a = known_person(store, T0, phone="+16175550001")
-    answer = inbound(store, InMemoryQueue(), T0, address="+16175550002")
-
-    found = store.people.get_identities([("phone", "+16175550001"), ("phone", "+16175550002"), ("phone", "+10000000")])
-    assert sorted(i.person_id for i in found) == sorted([a.id, answer.person_id])
-    [task] = store.tasks.get_tasks([answer.task_id, "missing"])
-    assert task.person_id == answer.person_id
-
-
-# -- create (import) ------------------------------------------------------------------------
 def test_creating_a_person_whose_address_is_taken_writes_nothing(store: Any) -> None:
     owner = known_person(store, T0, phone="+16175550001")
     with pytest.raises(IdentityTakenError) as taken:
@@ -121,13 +103,6 @@ def test_creating_a_person_whose_address_is_taken_writes_nothing(store: Any) -> 
     assert [r.person.id for r in all_people(store)] == [owner.id]
 
 
-def test_an_imported_person_is_found_by_their_phone_when_they_write(store: Any) -> None:
-    person = known_person(store, T0, phone="+16175550001")
-    answer = inbound(store, InMemoryQueue(), T0 + timedelta(minutes=1), address="+16175550001")
-    assert answer.person_id == person.id
-
-
-# -- merge ----------------------------------------------------------------------------------------
 def test_moving_person_data_moves_messages_stance_tasks_and_provider_pointers(store: Any) -> None:
     queue = InMemoryQueue()
     keep = inbound(store, queue, T0, address="+16175550001").person_id
@@ -155,7 +130,7 @@ def test_moving_person_data_moves_messages_stance_tasks_and_provider_pointers(st
 def test_reassign_replace_and_delete_profile(store: Any) -> None:
     a = known_person(store, T0, phone="+16175550001", stance={"support_level": 4})
     b = known_person(store, T0, phone="+16175550002")
-    store.people.reassign_identity("phone", "+16175550002", a.id, "task-1")
+    store.people.reassign_identity(Address("phone", "+16175550002"), a.id, "task-1")
     merged = a.model_copy(update={"identities": [*a.identities, *b.identities]})
     store.people.replace_person(merged, make_stance(a.id, T0, support_level=2))
     store.people.delete_profile(b.id)
@@ -170,14 +145,13 @@ def test_reassign_replace_and_delete_profile(store: Any) -> None:
     assert [r.person.id for r in all_people(store)] == [a.id]
 
 
-# -- deletion on request ---------------------------------------------------------------------------
 def test_erasing_a_person_removes_their_data_and_keeps_a_suppression_hash(store: Any) -> None:
     answer = inbound(store, InMemoryQueue(), T0, address="+16175550001")
     person_id = answer.person_id
     store.people.add_stance(make_stance(person_id, T0))
     [_, ack] = store.messages.list_messages(person_id)
     store.messages.link_provider_id(Channel.SMS, "SMack2", MessageRef(person_id, ack.id, ack.created_at))
-    digest = suppression_hash("phone", "+16175550001")
+    digest = suppression_hash(Address("phone", "+16175550001"))
 
     store.people.erase_person(person_id, [digest], {"person_id": person_id, "deleted_at": "2026-11-26T15:00:00.000Z"})
 
@@ -186,62 +160,18 @@ def test_erasing_a_person_removes_their_data_and_keeps_a_suppression_hash(store:
     assert store.messages.list_messages(person_id) == [] and store.people.list_stances(person_id) == []
     assert store.tasks.get_task(answer.task_id) is None
     assert store.messages.find_by_provider_id(Channel.SMS, "SMack2") is None
-    assert store.inbound.is_suppressed(digest) and not store.inbound.is_suppressed(suppression_hash("phone", "+16175550002"))
+    assert store.inbound.is_suppressed(digest) and not store.inbound.is_suppressed(
+        suppression_hash(Address("phone", "+16175550002"))
+    )
     assert all_people(store) == []
-
-
-# -- stats and jobs ---------------------------------------------------------------------------------
-def test_stats_snapshot_round_trips(store: Any) -> None:
-    assert store.stats.get_stats() is None
-    store.stats.put_stats({"computed_at": "x", "by_level": {"strong_support": 3}})
-    assert store.stats.get_stats() == {"computed_at": "x", "by_level": {"strong_support": 3}}
-
-
-def test_task_counts_come_from_the_task_index(store: Any) -> None:
-    queue = InMemoryQueue()
-    inbound(store, queue, T0, address="+16175550001")
-    inbound(store, queue, T0 + timedelta(hours=2), address="+16175550002")
-
-    assert store.tasks.count_tasks(TaskStatus.OPEN) == 2
-    assert store.tasks.count_tasks(TaskStatus.OPEN, due_before=T0 + timedelta(hours=2)) == 1
-    assert store.tasks.count_tasks(TaskStatus.DONE) == 0
-
-
-def test_activity_scan_yields_messages_and_tasks_in_the_window(store: Any) -> None:
-    queue = InMemoryQueue()
-    inbound(store, queue, T0 - timedelta(days=40), address="+16175550001")
-    inbound(store, queue, T0, address="+16175550002")
-
-    found = list(store.stats.scan_activity(T0 - timedelta(days=1)))
-    assert sorted(i["type"] for i in found) == ["message", "message", "task"]
-    assert {i["direction"] for i in found if i["type"] == "message"} == {"inbound", "outbound"}
-
-
-def test_export_jobs_round_trip(store: Any) -> None:
-    job = ExportJob(id="J1", status="queued", params={"format": "van"}, created_by="u1", created_at=T0)
-    store.exports.put_export_job(job)
-    store.exports.put_export_job(job.model_copy(update={"status": "done", "rows": 5, "key": "exports/J1/x.csv"}))
-    found = store.exports.get_export_job("J1")
-    assert found is not None and (found.status, found.rows, found.key) == ("done", 5, "exports/J1/x.csv")
-    assert store.exports.get_export_job("nope") is None
 
 
 def test_opt_out_is_visible_to_exports_through_the_identity(store: Any) -> None:
     person = known_person(store, T0, phone="+16175550001", sms=SubscriptionStatus.SUBSCRIBED)
-    store.people.set_subscription("phone", "+16175550001", Channel.SMS, SubscriptionStatus.OPTED_OUT)
-    [identity] = store.people.get_identities([("phone", "+16175550001")])
+    store.people.set_subscription(Address("phone", "+16175550001"), Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    [identity] = store.people.get_identities([Address("phone", "+16175550001")])
     assert isinstance(identity, Identity) and identity.person_id == person.id
     assert identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
-
-
-# -- what exports read of a person's addresses, from the person item ---------------------------
-def contacts_of(store: Any, person_id: str) -> dict[str, tuple[dict[str, str], set[str]]]:
-    """The listed row's contacts: "kind:address" -> (channel -> status, channels written on)."""
-    [row] = [r for r in all_people(store) if r.person.id == person_id]
-    return {
-        f"{c.kind}:{c.address}": ({ch: s.value for ch, s in c.subscriptions.items()}, set(c.channels))
-        for c in row.contacts
-    }
 
 
 def test_rows_carry_the_status_and_channels_of_someone_who_wrote_in(store: Any) -> None:
@@ -261,8 +191,10 @@ def test_rows_follow_a_subscription_set_outside_a_message(store: Any) -> None:
     person = known_person(store, T0, phone="+16175550001", sms=SubscriptionStatus.SUBSCRIBED)
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "subscribed"}, set())}
 
-    store.people.set_subscription("phone", "+16175550001", Channel.SMS, SubscriptionStatus.OPTED_OUT)
-    store.people.set_subscription("phone", "+19999999999", Channel.SMS, SubscriptionStatus.OPTED_OUT)  # unknown: no-op
+    store.people.set_subscription(Address("phone", "+16175550001"), Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    store.people.set_subscription(
+        Address("phone", "+19999999999"), Channel.SMS, SubscriptionStatus.OPTED_OUT
+    )  # unknown: no-op
 
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "opted_out"}, set())}
     identity = store.people.find_identity(Address("phone", "+16175550001"))
@@ -273,9 +205,11 @@ def test_a_merged_person_row_carries_both_addresses(store: Any) -> None:
     queue = InMemoryQueue()
     keep = inbound(store, queue, T0, address="+16175550001").person_id
     other = inbound(store, queue, T0 + timedelta(minutes=1), text="STOP", address="+16175550002", keyword="opt_out")
-    store.people.reassign_identity("phone", "+16175550002", keep, None)
+    store.people.reassign_identity(Address("phone", "+16175550002"), keep, None)
     person = store.people.get_person(keep)
-    store.people.replace_person(person.model_copy(update={"identities": [*person.identities, "phone:+16175550002"]}), None)
+    store.people.replace_person(
+        person.model_copy(update={"identities": [*person.identities, Address("phone", "+16175550002")]}), None
+    )
     store.people.delete_profile(other.person_id)
 
     assert contacts_of(store, keep) == {
@@ -283,23 +217,25 @@ def test_a_merged_person_row_carries_both_addresses(store: Any) -> None:
         "phone:+16175550002": ({"sms": "opted_out"}, {"sms"}),
     }
     # Later writes keep the rebuilt mirror current.
-    store.people.set_subscription("phone", "+16175550002", Channel.SMS, SubscriptionStatus.SUBSCRIBED)
+    store.people.set_subscription(Address("phone", "+16175550002"), Channel.SMS, SubscriptionStatus.SUBSCRIBED)
     assert contacts_of(store, keep)["phone:+16175550002"] == ({"sms": "subscribed"}, {"sms"})
 
 
 def test_a_person_item_written_before_the_mirror_takes_its_first_status(dynamo_container: Any) -> None:
     """DynamoDB only: a person item without any mirror attribute (written before they existed)
     still takes a STOP and a subscription change; nothing has to exist on it first."""
-    from chalicelib.adapters.dynamodb import _attrs, identity_key, person_key, serialize
+    from chalicelib.adapters.dynamodb.codec import attrs, serialize
+    from chalicelib.adapters.dynamodb.keys import identity_key, person_key
 
-    store = dynamo_container.store
+    store = dynamo_container.stores
+    table = store.inbound.table
     person = known_person(store, T0, phone="+16175550001")
-    bare = {"type": "person", **_attrs(person), "gsi2pk": "PEOPLE#0", "gsi2sk": f"{T0.isoformat()}#{person.id}"}
-    store._db.put_item(TableName=store._table, Item={**person_key(person.id), **serialize(bare)})
+    bare = {"type": "person", **attrs(person), "gsi2pk": "PEOPLE#0", "gsi2sk": f"{T0.isoformat()}#{person.id}"}
+    table.db.put_item(TableName=table.name, Item={**person_key(person.id), **serialize(bare)})
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({}, set())}
 
     inbound(store, InMemoryQueue(), T0 + timedelta(minutes=1), text="STOP", address="+16175550001", keyword="opt_out")
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "opted_out"}, {"sms"})}
-    store.people.set_subscription("phone", "+16175550001", Channel.SMS, SubscriptionStatus.SUBSCRIBED)
+    store.people.set_subscription(Address("phone", "+16175550001"), Channel.SMS, SubscriptionStatus.SUBSCRIBED)
     assert contacts_of(store, person.id)["phone:+16175550001"][0] == {"sms": "subscribed"}
-    assert store._db.get_item(TableName=store._table, Key=identity_key("phone", "+16175550001"))["Item"]
+    assert table.db.get_item(TableName=table.name, Key=identity_key(Address("phone", "+16175550001")))["Item"]
