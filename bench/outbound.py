@@ -49,7 +49,7 @@ def _run() -> None:
     from chalicelib.domain.model import Channel, MessageStatus, Role
     from chalicelib.services import followup, users
     from chalicelib.services.inbound import receive_message
-    from chalicelib.services.outbound import ref_of
+    from chalicelib.services.ports.messages import MessageRef
     from chalicelib.settings import Settings
 
     settings = Settings(table_name="bench", outbound_queue_name="bench-outbound", outbound_dlq_name="bench-dlq",
@@ -79,7 +79,7 @@ def _run() -> None:
             followup.claim(c, task_id, user)
             claim_calls.update(calls)
             claims += 1
-            refs.append(ref_of(followup.reply(c, task_id, user, "We're on it.")))
+            refs.append(MessageRef.of(followup.reply(c, task_id, user, "We're on it.")))
         got = sqs.receive_message(QueueUrl=c.queue.url, MaxNumberOfMessages=10, AttributeNames=["All"])  # type: ignore[attr-defined]
         records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
                     "attributes": m["Attributes"], "messageAttributes": {}, "eventSource": "aws:sqs"}
@@ -129,7 +129,7 @@ def _in_memory() -> None:
     from chalicelib.domain.model import Channel, Role
     from chalicelib.services import followup, users
     from chalicelib.services.inbound import receive_message
-    from chalicelib.services.outbound import ref_of
+    from chalicelib.services.ports.messages import MessageRef
     from chalicelib.settings import Settings
     from tests.fakes import InMemoryQueue, in_memory_stores
 
@@ -147,7 +147,7 @@ def _in_memory() -> None:
                                  text="Please call me", received_at=c.clock(), answers_inline=True)  # fmt: skip
             task_id = receive_message(msg, c.inbound, c.queue, texts, 60).task_id or ""
             followup.claim(c, task_id, user)
-            refs.append(ref_of(followup.reply(c, task_id, user, "We're on it.")))
+            refs.append(MessageRef.of(followup.reply(c, task_id, user, "We're on it.")))
         records = [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": json.dumps({
             "person_id": r.person_id, "message_id": r.message_id, "created_at": r.created_at.isoformat()}),
             "attributes": {"ApproximateReceiveCount": "1"}} for i, r in enumerate(refs)]  # fmt: skip

@@ -116,7 +116,7 @@ def fuzz_client(settings: Settings, clock: Any) -> Iterator[Any]:
     from app import app
 
     container = Container(
-        settings=channel_settings(settings), store=in_memory_stores(), queue=InMemoryQueue(), clock=clock
+        settings=channel_settings(settings), stores=in_memory_stores(), queue=InMemoryQueue(), clock=clock
     )
     use_container(container)
     try:

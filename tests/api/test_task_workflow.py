@@ -78,7 +78,9 @@ def test_holder_replies_and_the_reply_is_stored_then_queued(
     assert response.json_body["status"] == "queued"
     task = container.tasks.get_task(task_id)
     assert task is not None
-    reply = next(m for m in container.messages.list_messages(task.person_id) if m.id == response.json_body["message_id"])
+    reply = next(
+        m for m in container.messages.list_messages(task.person_id) if m.id == response.json_body["message_id"]
+    )
     assert reply.kind == "reply" and reply.status is MessageStatus.QUEUED and reply.sent_by
     assert reply.address == CONSTITUENT and reply.task_id == task_id
     assert [b["message_id"] for b in queued_bodies(container)] == [reply.id]

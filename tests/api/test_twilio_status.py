@@ -21,7 +21,7 @@ def sent_message(container: Container, sid: str = SID) -> MessageRef:
     now = container.clock()
     inbound = InboundMessage(Channel.SMS, "SMin" + sid[4:], "+16175550199", "hi", now, answers_inline=True)
     texts = AnswerTexts(ack="ack", first_contact_notice="", help="help")
-    answer = receive_message(inbound, container.store, container.queue, texts, 60)
+    answer = receive_message(inbound, container.inbound, container.queue, texts, 60)
     reply = Message(
         id="01REPLY",
         person_id=answer.person_id,

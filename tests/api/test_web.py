@@ -24,7 +24,7 @@ def container(memory_container: Container) -> Iterator[Container]:
     from chalicelib.services.users import seed_organizer
     from tests.conftest import ORGANIZER_TOKEN
 
-    seed_organizer(memory_container.store, memory_container.clock, ORGANIZER_TOKEN)
+    seed_organizer(memory_container.users, memory_container.clock, ORGANIZER_TOKEN)
     use_container(memory_container)
     yield memory_container
     use_container(None)

@@ -20,7 +20,7 @@ VOLUNTEERS = 16
 
 
 def test_concurrent_claims_have_exactly_one_winner(dynamo_container: Container, clock: Any) -> None:
-    store = dynamo_container.store
+    store = dynamo_container.stores
     task_id = inbound(store, clock()).task_id
     assert task_id is not None
     barrier = threading.Barrier(VOLUNTEERS)

@@ -12,7 +12,7 @@ from app import app
 from chalicelib.bootstrap import Container
 from chalicelib.domain.model import Channel, MessageStatus
 from chalicelib.services import followup
-from chalicelib.services.outbound import ref_of
+from chalicelib.services.ports.messages import MessageRef
 from tests.support.followup import FlakySender, inbound, make_user
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -34,13 +34,13 @@ def received_event(c: Container) -> dict[str, Any]:
 def test_queued_replies_are_sent_by_the_registered_worker(container: Container, clock: Any) -> None:
     sender = FlakySender(failures=1)
     container.senders = {Channel.SMS: sender}
-    user, _ = make_user(container.store, clock())
+    user, _ = make_user(container.stores, clock())
     refs = []
     for n in range(3):
-        task_id = inbound(container.store, clock(), sender=f"+1617555020{n}").task_id
+        task_id = inbound(container.stores, clock(), sender=f"+1617555020{n}").task_id
         assert task_id is not None
         followup.claim(container, task_id, user)
-        refs.append(ref_of(followup.reply(container, task_id, user, f"Answer {n}")))
+        refs.append(MessageRef.of(followup.reply(container, task_id, user, f"Answer {n}")))
 
     with Client(app, stage_name="dev", project_dir=PROJECT) as client:
         event = received_event(container)

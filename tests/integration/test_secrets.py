@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.aws import aws_client, build_container, load_settings
+from chalicelib.adapters.aws import aws_client
 from chalicelib.adapters.secrets import SECRET_PARAMETERS
+from chalicelib.bootstrap import build_container, load_settings
 from chalicelib.settings import Settings, get_settings
 
 PATH = "/hearback/test/"

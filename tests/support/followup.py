@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.sqs import encode_ref
+from chalicelib.domain.channels import WindowState
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage
 from chalicelib.domain.model import Channel, Message, Role, User
@@ -16,11 +17,13 @@ from chalicelib.services import users
 from chalicelib.services.inbound import receive_message
 from chalicelib.services.ports import Stores
 from chalicelib.services.ports.messages import MessageRef
-from chalicelib.services.ports.outbound import SendError
+from chalicelib.services.ports.outbound import SendContext, SendError
 from tests.fakes import InMemoryQueue
 
 TEXTS = AnswerTexts(ack="Thanks for writing.", first_contact_notice="Reply STOP to opt out.", help="Help text")
 CONSTITUENT = "+16175550123"
+# What the outbound worker hands a sender on a channel without a reply window (SMS, X, email).
+ANY_TIME = SendContext(window=WindowState(open=True, tagged=False, closes_at=None))
 
 
 def inbound(
@@ -84,7 +87,7 @@ class FlakySender:
     attempts: int = 0
     delivered: list[Message] = field(default_factory=list)
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, context: SendContext) -> str:
         self.attempts += 1
         if self.attempts <= self.failures:
             raise SendError(self.reason, code=self.code, permanent=self.permanent,

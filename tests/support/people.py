@@ -50,7 +50,12 @@ def known_person(
 ) -> Person:
     person_id = new_id()
     person = Person(
-        id=person_id, first_name=first_name, identities=[Address("phone", phone)], created_at=at, updated_at=at, **fields
+        id=person_id,
+        first_name=first_name,
+        identities=[Address("phone", phone)],
+        created_at=at,
+        updated_at=at,
+        **fields,
     )
     subs = {"sms": sms} if sms else {}
     identity = Identity(kind="phone", address=phone, person_id=person_id, subscriptions=subs, created_at=at)

@@ -14,15 +14,17 @@ from urllib.parse import quote
 import pytest
 
 from chalicelib.adapters.channels import LIVE_SENDERS
-from chalicelib.adapters.channels.email import EmailThread, SesEmailSender, conversation_thread
+from chalicelib.adapters.channels.email import EmailThread, SesEmailSender, email_thread
 from chalicelib.adapters.channels.http import HttpRequest, HttpResponse
 from chalicelib.adapters.channels.meta import MetaMessengerSender, WhatsAppCloudSender
 from chalicelib.adapters.channels.x import OAuth1Credentials, XDirectMessageSender, oauth1_header
 from chalicelib.domain.channels import reply_window
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
 from chalicelib.domain.model import Channel, Direction, Message, MessageStatus
-from chalicelib.services.ports.outbound import SendError
+from chalicelib.services.outbound import latest_inbound
+from chalicelib.services.ports.outbound import SendContext, SendError
 from tests.fakes import in_memory_stores
+from tests.support.followup import ANY_TIME
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
@@ -54,16 +56,17 @@ def outbound(channel: Channel, address: str, text: str = "Thanks!", **meta: str)
     )  # fmt: skip
 
 
-def window_after(hours: float, channel: Channel) -> Any:
-    return lambda _m: reply_window(channel, NOW - timedelta(hours=hours), NOW)
+def context_after(hours: float, channel: Channel) -> SendContext:
+    """What the outbound worker hands a sender when the person last wrote ``hours`` ago."""
+    return SendContext(window=reply_window(channel, NOW - timedelta(hours=hours), NOW))
 
 
 # -- Messenger / Instagram ----------------------------------------------------------------
 def test_messenger_reply_within_24_hours_is_a_response() -> None:
     http = FakeTransport(ok({"recipient_id": "700", "message_id": "m_out_1"}))
-    sender = MetaMessengerSender(http, "https://graph.test/v21.0", "page-token", window_after(2, Channel.MESSENGER))
+    sender = MetaMessengerSender(http, "https://graph.test/v21.0", "page-token")
 
-    assert sender.send(outbound(Channel.MESSENGER, "700")) == "m_out_1"
+    assert sender.send(outbound(Channel.MESSENGER, "700"), context_after(2, Channel.MESSENGER)) == "m_out_1"
     assert http.requests[0].url == "https://graph.test/v21.0/me/messages"
     assert http.requests[0].headers["Authorization"] == "Bearer page-token"
     assert http.sent == {"recipient": {"id": "700"}, "message": {"text": "Thanks!"}, "messaging_type": "RESPONSE"}
@@ -71,19 +74,19 @@ def test_messenger_reply_within_24_hours_is_a_response() -> None:
 
 def test_instagram_reply_after_a_day_carries_the_human_agent_tag() -> None:
     http = FakeTransport(ok({"message_id": "m_out_2"}))
-    sender = MetaMessengerSender(http, "https://graph.test/v21.0", "t", window_after(30, Channel.INSTAGRAM))
+    sender = MetaMessengerSender(http, "https://graph.test/v21.0", "t")
 
-    sender.send(outbound(Channel.INSTAGRAM, "1234"))
+    sender.send(outbound(Channel.INSTAGRAM, "1234"), context_after(30, Channel.INSTAGRAM))
 
     assert http.sent["messaging_type"] == "MESSAGE_TAG" and http.sent["tag"] == "HUMAN_AGENT"
 
 
 def test_messenger_after_seven_days_is_refused_without_calling_meta() -> None:
     http = FakeTransport()
-    sender = MetaMessengerSender(http, "https://graph.test", "t", window_after(24 * 8, Channel.MESSENGER))
+    sender = MetaMessengerSender(http, "https://graph.test", "t")
 
     with pytest.raises(SendError) as err:
-        sender.send(outbound(Channel.MESSENGER, "700"))
+        sender.send(outbound(Channel.MESSENGER, "700"), context_after(24 * 8, Channel.MESSENGER))
     assert err.value.permanent and err.value.code == "window_closed" and http.requests == []
 
 
@@ -101,40 +104,38 @@ def test_messenger_after_seven_days_is_refused_without_calling_meta() -> None:
 def test_graph_errors_map_to_permanent_or_transient(status: int, error: Any, permanent: bool) -> None:
     body = {"error": error} if error else {}
     http = FakeTransport(ok(body, status))
-    sender = MetaMessengerSender(http, "https://graph.test", "t", window_after(1, Channel.MESSENGER))
+    sender = MetaMessengerSender(http, "https://graph.test", "t")
 
     with pytest.raises(SendError) as err:
-        sender.send(outbound(Channel.MESSENGER, "700"))
+        sender.send(outbound(Channel.MESSENGER, "700"), context_after(1, Channel.MESSENGER))
     assert err.value.permanent is permanent
 
 
 # -- WhatsApp -----------------------------------------------------------------------------
 def test_whatsapp_text_goes_to_the_phone_number_id_without_plus() -> None:
     http = FakeTransport(ok({"messaging_product": "whatsapp", "messages": [{"id": "wamid.OUT"}]}))
-    sender = WhatsAppCloudSender(
-        http, "https://graph.test/v21.0", "wa-token", "106540352242922", window_after(1, Channel.WHATSAPP)
-    )
+    sender = WhatsAppCloudSender(http, "https://graph.test/v21.0", "wa-token", "106540352242922")
 
-    assert sender.send(outbound(Channel.WHATSAPP, "+16505551234")) == "wamid.OUT"
+    assert sender.send(outbound(Channel.WHATSAPP, "+16505551234"), context_after(1, Channel.WHATSAPP)) == "wamid.OUT"
     assert http.requests[0].url == "https://graph.test/v21.0/106540352242922/messages"
     assert http.sent["to"] == "16505551234" and http.sent["text"]["body"] == "Thanks!"
 
 
 def test_whatsapp_outside_24_hours_is_refused() -> None:
     http = FakeTransport()
-    sender = WhatsAppCloudSender(http, "https://graph.test", "t", "1", window_after(30, Channel.WHATSAPP))
+    sender = WhatsAppCloudSender(http, "https://graph.test", "t", "1")
 
     with pytest.raises(SendError) as err:
-        sender.send(outbound(Channel.WHATSAPP, "+16505551234"))
+        sender.send(outbound(Channel.WHATSAPP, "+16505551234"), context_after(30, Channel.WHATSAPP))
     assert err.value.permanent and http.requests == []
 
 
 @pytest.mark.parametrize(("code", "permanent"), [(131047, True), (131026, True), (130429, False), (131056, False)])
 def test_whatsapp_error_codes(code: int, permanent: bool) -> None:
     http = FakeTransport(ok({"error": {"code": code, "message": "x"}}, 400))
-    sender = WhatsAppCloudSender(http, "https://graph.test", "t", "1", window_after(1, Channel.WHATSAPP))
+    sender = WhatsAppCloudSender(http, "https://graph.test", "t", "1")
     with pytest.raises(SendError) as err:
-        sender.send(outbound(Channel.WHATSAPP, "+16505551234"))
+        sender.send(outbound(Channel.WHATSAPP, "+16505551234"), context_after(1, Channel.WHATSAPP))
     assert err.value.permanent is permanent and err.value.code == str(code)
 
 
@@ -146,7 +147,7 @@ def test_x_dm_goes_to_the_conversation_with_the_sender() -> None:
     http = FakeTransport(ok({"data": {"dm_conversation_id": "1-2", "dm_event_id": "185600"}}, 201))
     sender = XDirectMessageSender(http, "https://api.x.test/2", CREDS)
 
-    assert sender.send(outbound(Channel.X, "3001969357")) == "185600"
+    assert sender.send(outbound(Channel.X, "3001969357"), ANY_TIME) == "185600"
     assert http.requests[0].url == "https://api.x.test/2/dm_conversations/with/3001969357/messages"
     assert http.sent == {"text": "Thanks!"}
     assert http.requests[0].headers["Authorization"].startswith('OAuth oauth_consumer_key="ck"')
@@ -156,7 +157,7 @@ def test_x_dm_goes_to_the_conversation_with_the_sender() -> None:
 def test_x_errors(status: int, permanent: bool) -> None:
     http = FakeTransport(ok({"title": "nope"}, status))
     with pytest.raises(SendError) as err:
-        XDirectMessageSender(http, "https://api.x.test/2", CREDS).send(outbound(Channel.X, "42"))
+        XDirectMessageSender(http, "https://api.x.test/2", CREDS).send(outbound(Channel.X, "42"), ANY_TIME)
     assert err.value.permanent is permanent
 
 
@@ -192,10 +193,15 @@ class FakeSes:
 
 def test_ses_reply_is_threaded_under_the_persons_email() -> None:
     ses = FakeSes()
-    thread = EmailThread(subject="Noise complaint", in_reply_to="<CAF1@mail>", references="<a@x> <CAF1@mail>")
-    sender = SesEmailSender(ses, "Jane <help@jane.example>", lambda _m: thread, "Your message")
+    theirs = Message(
+        id="01IN", person_id="p1", direction=Direction.INBOUND, channel=Channel.EMAIL, text="Loud",
+        status=MessageStatus.RECEIVED, created_at=NOW, address="res@example.org", provider_id="<CAF1@mail>",
+        meta={"subject": "Noise complaint", "message_id": "<CAF1@mail>", "references": "<a@x> <CAF1@mail>"},
+    )  # fmt: skip
+    sender = SesEmailSender(ses, "Jane <help@jane.example>", "Your message")
+    context = SendContext(window=ANY_TIME.window, reply_to=theirs)
 
-    assert sender.send(outbound(Channel.EMAIL, "res@example.org")) == "0100018d-out"
+    assert sender.send(outbound(Channel.EMAIL, "res@example.org"), context) == "0100018d-out"
     [call] = ses.calls
     assert call["Destinations"] == ["res@example.org"]
     mime = message_from_bytes(call["RawMessage"]["Data"], policy=policy.default)
@@ -212,11 +218,11 @@ def test_ses_reply_is_threaded_under_the_persons_email() -> None:
 def test_ses_errors(code: str, status: int, permanent: bool) -> None:
     ses = FakeSes({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}})
     with pytest.raises(SendError) as err:
-        SesEmailSender(ses, "help@jane.example").send(outbound(Channel.EMAIL, "res@example.org"))
+        SesEmailSender(ses, "help@jane.example").send(outbound(Channel.EMAIL, "res@example.org"), ANY_TIME)
     assert err.value.permanent is permanent and err.value.code == code
 
 
-def test_conversation_thread_finds_the_inbound_email_the_acknowledgement_answers() -> None:
+def test_the_acknowledgement_threads_under_the_email_it_answers() -> None:
     store = in_memory_stores()
     msg = InboundMessage(
         Channel.EMAIL, "<CAF1@mail>", "res@example.org", "Loud", NOW,
@@ -226,9 +232,10 @@ def test_conversation_thread_finds_the_inbound_email_the_acknowledgement_answers
     store.inbound.record_inbound(plan)
     [ack] = plan.queued
 
-    thread = conversation_thread(store)(ack)
+    answered = latest_inbound(store.messages, ack)
 
-    assert thread == EmailThread("Noise complaint", "<CAF1@mail>", "<a@x> <CAF1@mail>")
+    assert answered is not None and answered.id == plan.message.id
+    assert email_thread(ack, answered) == EmailThread("Noise complaint", "<CAF1@mail>", "<a@x> <CAF1@mail>")
 
 
 def test_live_senders_cover_every_channel_answered_through_the_queue() -> None:
@@ -250,20 +257,3 @@ def test_live_sender_factories_need_their_credentials() -> None:
     assert isinstance(LIVE_SENDERS[Channel.INSTAGRAM](configured), MetaMessengerSender)
     assert isinstance(LIVE_SENDERS[Channel.WHATSAPP](configured), WhatsAppCloudSender)
     assert isinstance(LIVE_SENDERS[Channel.X](configured), XDirectMessageSender)
-
-
-def test_store_window_reads_the_installed_containers_store() -> None:
-    from chalicelib.adapters.channels import store_window
-    from chalicelib.bootstrap import Container, use_container
-    from chalicelib.settings import Settings
-    from tests.fakes import InMemoryQueue
-
-    store = in_memory_stores()
-    msg = InboundMessage(Channel.MESSENGER, "m1", "700", "hi", NOW - timedelta(hours=30))
-    store.inbound.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
-    use_container(Container(settings=Settings(), store=store, queue=InMemoryQueue(), clock=lambda: NOW))
-    try:
-        state = store_window(outbound(Channel.MESSENGER, "700"))
-    finally:
-        use_container(None)
-    assert state.open and state.tagged

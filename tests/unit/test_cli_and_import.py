@@ -30,7 +30,7 @@ class Clock:
 
 
 def container() -> Container:
-    return Container(settings=Settings(), store=in_memory_stores(), queue=InMemoryQueue(), clock=Clock())
+    return Container(settings=Settings(), stores=in_memory_stores(), queue=InMemoryQueue(), clock=Clock())
 
 
 def run(c: Container, *argv: str) -> tuple[int, str, str]:
@@ -46,7 +46,7 @@ def rows_of(text: str) -> list[dict[str, str]]:
 @pytest.fixture
 def campaign() -> Container:
     c = container()
-    s = c.store
+    s = c.stores
     known_person(s, T0, phone="+16175550001", first_name="Ana", last_name="Lopez", email="ana@example.org",
                  zip="02139", van_id="V1", address="1 Main St", city="Cambridge", state="MA",
                  stance={"support_level": 1, "issues": {"housing": "support"}, "note": EVIL})  # fmt: skip
@@ -125,7 +125,7 @@ def test_imported_people_get_their_later_conversations(tmp_path: Path) -> None:
     person = c.people.get_person(identity.person_id)
     assert person is not None and (person.first_name, person.email, person.van_id) == ("Dee", "dee@example.org", "V9")
     assert c.people.find_identity(Address("email", "dee@example.org")) is not None
-    answer = inbound(c.store, c.queue, T0, address="+16175550150", text="hi, it's Dee")
+    answer = inbound(c.stores, c.queue, T0, address="+16175550150", text="hi, it's Dee")
     assert answer.person_id == person.id
 
 

@@ -11,7 +11,7 @@ from boto3.dynamodb.types import Binary, TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters.dynamodb import serialize
+from chalicelib.adapters.dynamodb.codec import serialize
 
 
 class Colour(StrEnum):

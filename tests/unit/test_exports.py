@@ -21,6 +21,7 @@ from chalicelib.domain.exports import (
 from chalicelib.domain.model import Role, SubscriptionStatus, User
 from chalicelib.services import exports
 from chalicelib.services.errors import UnprocessableError
+from chalicelib.services.ports import Stores
 from chalicelib.settings import DEFAULT_ISSUES
 from tests.fakes import in_memory_stores
 from tests.support.people import known_person
@@ -69,9 +70,9 @@ def export(store: Any, **params: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def store() -> InMemoryStore:
+def store() -> Stores:
     s = in_memory_stores()
-    s.put_user(User(id="u1", name="Vee Volunteer", role=Role.VOLUNTEER, created_at=T0), "hash")
+    s.users.put_user(User(id="u1", name="Vee Volunteer", role=Role.VOLUNTEER, created_at=T0), "hash")
     known_person(s, T0, phone="+16175550001", first_name="Strong", zip="02139-1234", van_id="V1",
                  stance={"support_level": 1, "issues": {"housing": "support", "taxes": "oppose"},
                          "recorded_by": "u1", "channel": "sms"})  # fmt: skip
@@ -91,7 +92,7 @@ def test_headers_hold_at_least_the_contract_columns_in_order() -> None:
     assert list(ACTIONNETWORK_COLUMNS[: len(CONTRACT_AN)]) == CONTRACT_AN
 
 
-def test_generic_is_one_row_a_person_with_contract_values(store: InMemoryStore) -> None:
+def test_generic_is_one_row_a_person_with_contract_values(store: Stores) -> None:
     rows = {r["first_name"]: r for r in export(store)}
 
     assert len(rows) == 6
@@ -108,7 +109,7 @@ def test_generic_is_one_row_a_person_with_contract_values(store: InMemoryStore) 
     assert rows["Nobody"]["support_level"] == "" and rows["Nobody"]["support_label"] == ""
 
 
-def test_typed_text_never_becomes_a_formula(store: InMemoryStore) -> None:
+def test_typed_text_never_becomes_a_formula(store: Stores) -> None:
     rows = export(store)
     evil = next(r for r in rows if "HYPERLINK" in r["first_name"])
     assert evil["first_name"] == '\'=HYPERLINK("http://evil","x")'
@@ -130,27 +131,32 @@ def test_safe_phone_passes_only_valid_e164() -> None:
     assert safe_phone(None) == ""
 
 
-def test_support_and_issue_filters(store: InMemoryStore) -> None:
+def test_support_and_issue_filters(store: Stores) -> None:
     assert sorted(r["first_name"] for r in export(store, support="1,2")) == ["Lean", "Strong"]
     assert [r["first_name"] for r in export(store, issue="housing:support")] == ["Strong"]
     assert export(store, issue="housing:oppose") == []
 
 
-def test_chase_preset_is_supporters_not_opted_out(store: InMemoryStore) -> None:
+def test_chase_preset_is_supporters_not_opted_out(store: Stores) -> None:
     assert [r["first_name"] for r in export(store, preset="chase")] == ["Strong"]
 
 
-def test_persuasion_preset_is_levels_two_to_four(store: InMemoryStore) -> None:
+def test_persuasion_preset_is_levels_two_to_four(store: Stores) -> None:
     assert sorted(r["first_name"] for r in export(store, preset="persuasion")) == ["Lean", "Undecided"]
 
 
-def test_since_filter(store: InMemoryStore) -> None:
-    [person] = [p for p in store.people.values() if p.first_name == "Against"]
+def test_since_filter(store: Stores) -> None:
+    [person] = [
+        row.person
+        for page in store.people.people_pages(None, 100)
+        for row in page
+        if row.person.first_name == "Against"
+    ]
     store.people.update_person(person.id, {"zip": "02140"}, T0 + timedelta(days=1))
     assert [r["first_name"] for r in export(store, since="2026-11-27T00:00:00Z")] == ["Against"]
 
 
-def test_van_is_one_row_per_survey_response_with_do_not_text(store: InMemoryStore) -> None:
+def test_van_is_one_row_per_survey_response_with_do_not_text(store: Stores) -> None:
     rows = export(store, format="van")
     strong = [r for r in rows if r["FirstName"] == "Strong"]
     assert [(r["SurveyQuestion"], r["SurveyResponse"]) for r in strong] == [
@@ -166,7 +172,7 @@ def test_van_is_one_row_per_survey_response_with_do_not_text(store: InMemoryStor
     assert len(nobody) == 1 and nobody[0]["SurveyQuestion"] == "" and nobody[0]["DoNotText"] == "N"
 
 
-def test_actionnetwork_has_stance_as_tags(store: InMemoryStore) -> None:
+def test_actionnetwork_has_stance_as_tags(store: Stores) -> None:
     rows = {r["first_name"]: r for r in export(store, format="actionnetwork")}
     assert rows["Strong"]["tags"] == "Support: 1 - Strong support, Issue: housing - support, Issue: taxes - oppose"
     assert rows["Strong"]["zip_code"] == "02139-1234"
@@ -191,7 +197,7 @@ def test_bad_filters_are_422(params: dict[str, str]) -> None:
         exports.parse_query(params, ISSUES)
 
 
-def test_too_large_for_one_response_asks_for_a_job(store: InMemoryStore) -> None:
+def test_too_large_for_one_response_asks_for_a_job(store: Stores) -> None:
     with pytest.raises(exports.ExportTooLargeError, match="POST /api/exports"):
         exports.export_inline(store, exports.parse_query({}, ISSUES), 200)
 

@@ -26,9 +26,9 @@ def app_container(memory_container: Container) -> Iterator[Container]:
 
 
 def queued_reply(c: Container, text: str = "We reported it to Public Works.") -> tuple[MessageRef, str]:
-    task_id = inbound(c.store, c.clock()).task_id
+    task_id = inbound(c.stores, c.clock()).task_id
     assert task_id is not None
-    user, _ = make_user(c.store, c.clock())
+    user, _ = make_user(c.stores, c.clock())
     followup.claim(c, task_id, user)
     message = followup.reply(c, task_id, user, text)
     queue: InMemoryQueue = c.queue  # type: ignore[assignment]
@@ -146,7 +146,7 @@ def test_a_channel_without_a_sender_fails_with_a_clear_reason(app_container: Con
 
 
 def test_outbox_default_marks_the_reply_sent_in_the_conversation(settings: Any) -> None:
-    c = Container(settings=settings, store=in_memory_stores(), queue=InMemoryQueue(),
+    c = Container(settings=settings, stores=in_memory_stores(), queue=InMemoryQueue(),
                   clock=lambda: datetime(2026, 11, 26, 15, 0, tzinfo=UTC))  # fmt: skip
     ref, _ = queued_reply(c)
     assert deliver(c, ref) is Delivery.SENT
@@ -157,9 +157,9 @@ def test_outbox_default_marks_the_reply_sent_in_the_conversation(settings: Any) 
 def test_a_late_reply_waits_for_the_recipients_sending_hours(app_container: Container, clock: Any) -> None:
     sender = FlakySender()
     app_container.senders = {Channel.SMS: sender}
-    task_id = inbound(app_container.store, clock()).task_id
+    task_id = inbound(app_container.stores, clock()).task_id
     assert task_id is not None
-    user, _ = make_user(app_container.store, clock(), role=Role.VOLUNTEER)
+    user, _ = make_user(app_container.stores, clock(), role=Role.VOLUNTEER)
     followup.claim(app_container, task_id, user)
     # 15:00 UTC + 8 h = 23:00 UTC = 18:00 in Boston... + 4 h more = 22:00 local: too late.
     clock.advance(hours=12)

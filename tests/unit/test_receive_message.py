@@ -10,7 +10,8 @@ from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import Address, Channel, MessageStatus, SubscriptionStatus, TaskStatus
 from chalicelib.services.inbound import receive_message
-from tests.fakes import InMemoryQueue
+from tests.fakes import InMemoryData, InMemoryQueue
+from tests.fakes.stores import InMemoryInboundStore
 
 
 def inbound(container: Container, text: str, pid: str, channel: Channel = Channel.SMS, **kw: object) -> InboundMessage:
@@ -26,12 +27,14 @@ def inbound(container: Container, text: str, pid: str, channel: Channel = Channe
 
 
 def receive(container: Container, msg: InboundMessage):  # type: ignore[no-untyped-def]
-    return receive_message(msg, container.store, container.queue, container.answer_texts(msg.channel), 60)
+    return receive_message(msg, container.inbound, container.queue, container.answer_texts(msg.channel), 60)
 
 
-def store_of(container: Container) -> InMemoryStore:
-    assert isinstance(container.store, InMemoryStore)
-    return container.store
+def store_of(container: Container) -> InMemoryData:
+    """The items behind the in-memory fakes, to look inside (and to stage a stale mirror)."""
+    inbound_store = container.stores.inbound
+    assert isinstance(inbound_store, InMemoryInboundStore)
+    return inbound_store.data
 
 
 def test_first_message_opens_a_task_due_after_the_sla(memory_container: Container) -> None:
@@ -89,7 +92,7 @@ def test_stale_mirror_is_detected_and_the_message_joins_the_real_open_task(memor
     store = store_of(memory_container)
     first = receive(memory_container, inbound(memory_container, "one", "s1"))
     # Another identity of the person opened the task; this identity's mirror does not know.
-    store.identities[("phone", "+16175550199")].open_task_id = None
+    store.identities[Address("phone", "+16175550199")].open_task_id = None
 
     second = receive(memory_container, inbound(memory_container, "two", "s2"))
 

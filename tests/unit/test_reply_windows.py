@@ -1,25 +1,33 @@
-"""Reply windows checked before a volunteer's reply is stored (422 when closed)."""
+"""Reply windows are decided once, by the outbound worker, from the identity it already read."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from chalicelib.services.windows import ensure_reply_window
 
+from chalicelib.bootstrap import Container
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
-from chalicelib.domain.model import Channel
-from chalicelib.services.errors import UnprocessableError
-from tests.fakes import in_memory_stores
+from chalicelib.domain.model import Address, Channel, Direction, Message, MessageStatus, identity_kind
+from chalicelib.services.outbound import send_context
+from chalicelib.settings import Settings
+from tests.fakes import InMemoryQueue, in_memory_stores
 
 WROTE = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def store_with(channel: Channel, address: str) -> InMemoryStore:
-    store = in_memory_stores()
+def wrote_in(channel: Channel, address: str) -> Container:
+    c = Container(settings=Settings(), stores=in_memory_stores(), queue=InMemoryQueue())
     msg = InboundMessage(channel, "p-1", address, "hi", WROTE)
-    store.inbound.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
-    return store
+    c.inbound.record_inbound(plan_inbound(msg, None, None, AnswerTexts(ack="a", first_contact_notice="", help="h"), 60))
+    return c
+
+
+def reply(c: Container, channel: Channel, address: str) -> Message:
+    identity = c.people.find_identity(Address(identity_kind(channel), address))
+    assert identity is not None
+    return Message(id="01OUT", person_id=identity.person_id, direction=Direction.OUTBOUND, channel=channel,
+                   text="Thanks", status=MessageStatus.SENDING, created_at=WROTE, address=address)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -34,16 +42,28 @@ def store_with(channel: Channel, address: str) -> InMemoryStore:
     ],
 )
 def test_windows(channel: Channel, address: str, hours: int, open_: bool, tagged: bool) -> None:
-    store = store_with(channel, address)
-    now = WROTE + timedelta(hours=hours)
-    if open_:
-        state = ensure_reply_window(store, lambda: now, channel, address)
-        assert state.tagged is tagged
-    else:
-        with pytest.raises(UnprocessableError, match="window is closed"):
-            ensure_reply_window(store, lambda: now, channel, address)
+    c = wrote_in(channel, address)
+    message = reply(c, channel, address)
+    identity = c.people.find_identity(Address(identity_kind(channel), address))
+
+    state = send_context(c, message, identity, WROTE + timedelta(hours=hours)).window
+
+    assert (state.open, state.tagged) == (open_, tagged)
 
 
 def test_no_message_ever_means_no_whatsapp_window() -> None:
-    with pytest.raises(UnprocessableError):
-        ensure_reply_window(in_memory_stores(), lambda: WROTE, Channel.WHATSAPP, "+16505550000")
+    c = Container(settings=Settings(), stores=in_memory_stores(), queue=InMemoryQueue())
+    message = Message(id="01OUT", person_id="p", direction=Direction.OUTBOUND, channel=Channel.WHATSAPP,
+                      text="Hi", status=MessageStatus.SENDING, created_at=WROTE, address="+16505550000")  # fmt: skip
+
+    assert not send_context(c, message, None, WROTE).window.open
+
+
+def test_threaded_channels_answer_the_persons_latest_message() -> None:
+    c = wrote_in(Channel.EMAIL, "a@b.org")
+    message = reply(c, Channel.EMAIL, "a@b.org")
+    identity = c.people.find_identity(Address("email", "a@b.org"))
+
+    context = send_context(c, message, identity, WROTE)
+
+    assert context.reply_to is not None and context.reply_to.provider_id == "p-1"

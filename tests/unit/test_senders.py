@@ -12,6 +12,7 @@ from chalicelib.adapters.senders import OutboxSender, TwilioSmsSender, build_sen
 from chalicelib.domain.model import Channel, Direction, Message, MessageStatus
 from chalicelib.services.ports.outbound import SendError
 from chalicelib.settings import Settings
+from tests.support.followup import ANY_TIME
 
 
 class FakeMessages:
@@ -44,7 +45,7 @@ def sender(error: Exception | None = None) -> tuple[TwilioSmsSender, FakeTwilio]
 
 def test_a_sent_message_returns_twilios_sid_and_asks_for_status_callbacks() -> None:
     twilio, fake = sender()
-    assert twilio.send(message()) == "SM" + "f" * 32
+    assert twilio.send(message(), ANY_TIME) == "SM" + "f" * 32
     [created] = fake.messages.created
     assert created == {"to": "+16175550123", "from_": "+16175550100", "body": "Hi there",
                        "status_callback": "https://hb.example/api/webhooks/twilio/status"}  # fmt: skip
@@ -52,7 +53,7 @@ def test_a_sent_message_returns_twilios_sid_and_asks_for_status_callbacks() -> N
 
 def test_whatsapp_through_twilio_uses_the_whatsapp_prefix() -> None:
     twilio, fake = sender()
-    twilio.send(message(Channel.WHATSAPP))
+    twilio.send(message(Channel.WHATSAPP), ANY_TIME)
     assert fake.messages.created[0]["to"] == "whatsapp:+16175550123"
 
 
@@ -71,7 +72,7 @@ def test_whatsapp_through_twilio_uses_the_whatsapp_prefix() -> None:
 def test_twilio_errors(status: int, code: int | None, permanent: bool, opted_out: bool) -> None:
     twilio, _ = sender(TwilioRestException(status, "/Messages.json", msg="refused", code=code))
     with pytest.raises(SendError) as failed:
-        twilio.send(message())
+        twilio.send(message(), ANY_TIME)
     assert failed.value.permanent is permanent
     assert failed.value.recipient_opted_out is opted_out
     assert failed.value.code == (str(code) if code else None)
@@ -80,7 +81,7 @@ def test_twilio_errors(status: int, code: int | None, permanent: bool, opted_out
 def test_timeouts_are_retried() -> None:
     twilio, _ = sender(TimeoutError("read timed out"))
     with pytest.raises(SendError) as failed:
-        twilio.send(message())
+        twilio.send(message(), ANY_TIME)
     assert failed.value.permanent is False
     assert "+1617" not in failed.value.reason
 

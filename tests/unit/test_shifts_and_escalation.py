@@ -40,7 +40,7 @@ def queued_texts(c: Container, user: User) -> list[str]:
 
 @pytest.fixture
 def ann(memory_container: Container) -> User:
-    user, _ = make_user(memory_container.store, memory_container.clock(), name="Ann", phone=ANN_PHONE)
+    user, _ = make_user(memory_container.stores, memory_container.clock(), name="Ann", phone=ANN_PHONE)
     return user
 
 
@@ -50,7 +50,7 @@ def test_a_constituent_number_is_not_staff(memory_container: Container, ann: Use
 
 def test_on_offers_the_oldest_task_masked_and_claimed_in_their_name(memory_container: Container, ann: User) -> None:
     c = memory_container
-    task_id = inbound(c.store, c.clock(), text="Is the library open Sunday?")
+    task_id = inbound(c.stores, c.clock(), text="Is the library open Sunday?")
     answer = text_from(c, ANN_PHONE, "on")
 
     assert answer == "You're on shift. A message is on its way."
@@ -63,14 +63,14 @@ def test_on_offers_the_oldest_task_masked_and_claimed_in_their_name(memory_conta
 
 def test_the_offer_uses_the_first_name_when_known(memory_container: Container, ann: User) -> None:
     c = memory_container
-    inbound(c.store, c.clock(), text="Hello", first_name="Jane")
+    inbound(c.stores, c.clock(), text="Hello", first_name="Jane")
     text_from(c, ANN_PHONE, "ON")
     assert queued_texts(c, ann)[0].startswith("New from Jane (SMS): Hello")
 
 
 def test_a_plain_text_is_relayed_to_the_constituent_on_their_channel(memory_container: Container, ann: User) -> None:
     c = memory_container
-    task_id = inbound(c.store, c.clock()).task_id or ""
+    task_id = inbound(c.stores, c.clock()).task_id or ""
     text_from(c, ANN_PHONE, "ON")
 
     answer = text_from(c, ANN_PHONE, "Thanks, Public Works has it on the list.")
@@ -88,9 +88,9 @@ def test_a_plain_text_is_relayed_to_the_constituent_on_their_channel(memory_cont
 
 def test_stance_done_and_pass(memory_container: Container, ann: User) -> None:
     c = memory_container
-    first = inbound(c.store, c.clock()).task_id or ""
+    first = inbound(c.stores, c.clock()).task_id or ""
     c.clock.advance(minutes=1)  # type: ignore[attr-defined]
-    second = inbound(c.store, c.clock(), sender="+16175550124").task_id or ""
+    second = inbound(c.stores, c.clock(), sender="+16175550124").task_id or ""
     text_from(c, ANN_PHONE, "ON")
 
     assert text_from(c, ANN_PHONE, "2") == "Recorded: lean support."
@@ -112,7 +112,7 @@ def test_stance_done_and_pass(memory_container: Container, ann: User) -> None:
 
 def test_off_hands_the_task_back(memory_container: Container, ann: User) -> None:
     c = memory_container
-    task_id = inbound(c.store, c.clock()).task_id or ""
+    task_id = inbound(c.stores, c.clock()).task_id or ""
     text_from(c, ANN_PHONE, "ON")
     assert text_from(c, ANN_PHONE, "OFF") == "You're off shift. Thank you!"
     assert c.tasks.get_task(task_id).status is TaskStatus.OPEN  # type: ignore[union-attr]
@@ -121,7 +121,7 @@ def test_off_hands_the_task_back(memory_container: Container, ann: User) -> None
 
 def test_a_redelivered_volunteer_text_is_relayed_once(memory_container: Container, ann: User) -> None:
     c = memory_container
-    task_id = inbound(c.store, c.clock()).task_id or ""
+    task_id = inbound(c.stores, c.clock()).task_id or ""
     text_from(c, ANN_PHONE, "ON")
     msg = InboundMessage(channel=Channel.SMS, provider_id="SMdup", address=ANN_PHONE, text="On it!",
                          received_at=c.clock(), answers_inline=True)  # fmt: skip
@@ -134,18 +134,18 @@ def test_a_redelivered_volunteer_text_is_relayed_once(memory_container: Containe
 
 def test_shift_needs_a_phone_and_a_phone_belongs_to_one_user(memory_container: Container, ann: User) -> None:
     c = memory_container
-    nophone, _ = make_user(c.store, c.clock(), name="Nobody")
+    nophone, _ = make_user(c.stores, c.clock(), name="Nobody")
     with pytest.raises(UnprocessableError):
         shifts.set_shift(c, nophone, True)
     with pytest.raises(ConflictError):
-        make_user(c.store, c.clock(), name="Copycat", phone=ANN_PHONE)
+        make_user(c.stores, c.clock(), name="Copycat", phone=ANN_PHONE)
     assert shifts.set_shift(c, ann, True).on_shift
 
 
 def test_no_offer_outside_the_volunteers_sending_hours(memory_container: Container, ann: User) -> None:
     c = memory_container
     c.clock.advance(hours=8)  # type: ignore[attr-defined]  # 23:00 UTC = 18:00 Boston: still fine
-    inbound(c.store, c.clock())
+    inbound(c.stores, c.clock())
     c.clock.advance(hours=4)  # type: ignore[attr-defined]  # 22:00 Boston
     assert text_from(c, ANN_PHONE, "ON") == "You're on shift. Messages come by text from 09:00 your time."
     c.clock.advance(hours=11)  # type: ignore[attr-defined]  # 09:00 Boston
@@ -155,8 +155,8 @@ def test_no_offer_outside_the_volunteers_sending_hours(memory_container: Contain
 
 def test_expired_leases_are_reopened_and_offered_again(memory_container: Container, ann: User) -> None:
     c = memory_container
-    task_id = inbound(c.store, c.clock()).task_id or ""
-    bob, _ = make_user(c.store, c.clock(), name="Bob")
+    task_id = inbound(c.stores, c.clock()).task_id or ""
+    bob, _ = make_user(c.stores, c.clock(), name="Bob")
     followup.claim(c, task_id, bob)
     c.clock.advance(minutes=16)  # type: ignore[attr-defined]
 
@@ -170,10 +170,10 @@ def test_overdue_tasks_escalate_to_volunteers_on_shift_then_organizers(
     memory_container: Container, ann: User, clock: Any
 ) -> None:
     c = memory_container
-    organizer, _ = make_user(c.store, clock(), role=Role.ORGANIZER, name="Olga", phone="+16175550009")
-    busy = inbound(c.store, clock()).task_id or ""
+    organizer, _ = make_user(c.stores, clock(), role=Role.ORGANIZER, name="Olga", phone="+16175550009")
+    busy = inbound(c.stores, clock()).task_id or ""
     shifts.set_shift(c, ann, True)  # Ann takes the one waiting task
-    waiting = inbound(c.store, clock(), sender="+16175550124").task_id or ""
+    waiting = inbound(c.stores, clock(), sender="+16175550124").task_id or ""
     clock.advance(minutes=61)
     followup.claim(c, busy, ann)  # Ann keeps hers alive
 
@@ -196,8 +196,8 @@ def test_overdue_tasks_escalate_to_volunteers_on_shift_then_organizers(
 
 def test_with_nobody_on_shift_organizers_hear_at_once(memory_container: Container, clock: Any) -> None:
     c = memory_container
-    organizer, _ = make_user(c.store, clock(), role=Role.ORGANIZER, name="Olga", phone="+16175550009")
-    inbound(c.store, clock())
+    organizer, _ = make_user(c.stores, clock(), role=Role.ORGANIZER, name="Olga", phone="+16175550009")
+    inbound(c.stores, clock())
     clock.advance(minutes=61)
     assert run_minute(c).notified == [organizer.id]
     assert timedelta(minutes=c.settings.escalate_to_organizers_minutes) == timedelta(minutes=30)
@@ -205,10 +205,10 @@ def test_with_nobody_on_shift_organizers_hear_at_once(memory_container: Containe
 
 def test_the_minute_job_passes_on_what_the_constituent_wrote_since(memory_container: Container, ann: User) -> None:
     c = memory_container
-    inbound(c.store, c.clock(), text="Is the library open Sunday?", first_name="Jane")
+    inbound(c.stores, c.clock(), text="Is the library open Sunday?", first_name="Jane")
     text_from(c, ANN_PHONE, "ON")
     c.clock.advance(minutes=2)  # type: ignore[attr-defined]
-    inbound(c.store, c.clock(), text="Also, which branch?")
+    inbound(c.stores, c.clock(), text="Also, which branch?")
 
     report = run_minute(c)
 
@@ -219,10 +219,10 @@ def test_the_minute_job_passes_on_what_the_constituent_wrote_since(memory_contai
 
 def test_an_answer_to_a_task_lost_meanwhile_is_not_sent(memory_container: Container, ann: User) -> None:
     c = memory_container
-    task_id = inbound(c.store, c.clock()).task_id or ""
+    task_id = inbound(c.stores, c.clock()).task_id or ""
     text_from(c, ANN_PHONE, "ON")
     c.clock.advance(minutes=16)  # type: ignore[attr-defined]
-    bob, _ = make_user(c.store, c.clock(), name="Bob")
+    bob, _ = make_user(c.stores, c.clock(), name="Bob")
     followup.claim(c, task_id, bob)  # Ann's lease ran out and Bob took it
 
     assert text_from(c, ANN_PHONE, "Here's the answer") == "No message in hand. Text ON to get the next one."

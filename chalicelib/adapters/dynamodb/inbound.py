@@ -113,7 +113,11 @@ class DynamoDBInboundStore:
         person_attrs = {"type": "person", **attrs(person), **keys.people_index(person.id, msg.received_at),
                         **keys.mirror_attrs([identity])}  # fmt: skip
         return [
-            {"Put": self.table.put_op(keys.identity_key(identity.ref), {"type": "identity", **attrs(identity)}, keys.NEW)},
+            {
+                "Put": self.table.put_op(
+                    keys.identity_key(identity.ref), {"type": "identity", **attrs(identity)}, keys.NEW
+                )
+            },
             {"Put": self.table.put_op(keys.person_key(person.id), person_attrs, keys.NEW)},
         ]
 

@@ -98,7 +98,9 @@ class DynamoDBPeopleStore:
         return False
 
     def list_stances(self, person_id: str) -> list[Stance]:
-        return [Stance.model_validate(i) for i in self.table.query_prefix(keys.person_pk(person_id), keys.STANCE_PREFIX)]
+        return [
+            Stance.model_validate(i) for i in self.table.query_prefix(keys.person_pk(person_id), keys.STANCE_PREFIX)
+        ]
 
     def get_current_stance(self, person_id: str) -> Stance | None:
         item = self.table.get(keys.person_key(person_id))
@@ -162,7 +164,9 @@ class DynamoDBPeopleStore:
                 keys.identity_key(identity.ref), {"type": "identity", **attrs(identity)}, keys.NEW
             )})  # fmt: skip
         if stance is not None:
-            items.append({"Put": self.table.put_op(keys.stance_key(stance), {"type": "stance", **stance_attrs(stance)})})
+            items.append(
+                {"Put": self.table.put_op(keys.stance_key(stance), {"type": "stance", **stance_attrs(stance)})}
+            )
         try:
             self.table.transact(items)
         except ClientError as exc:

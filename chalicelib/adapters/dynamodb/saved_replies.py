@@ -18,7 +18,9 @@ class DynamoDBSavedReplyStore:
         self.table.put(keys.saved_reply_key(reply.id), {"type": "saved_reply", **attrs(reply)})
 
     def list_saved_replies(self) -> list[SavedReply]:
-        return [SavedReply.model_validate(i) for i in self.table.query_prefix(keys.SAVED_REPLIES, keys.SAVED_REPLY_PREFIX)]
+        return [
+            SavedReply.model_validate(i) for i in self.table.query_prefix(keys.SAVED_REPLIES, keys.SAVED_REPLY_PREFIX)
+        ]
 
     def delete_saved_reply(self, reply_id: str) -> bool:
         return self.table.delete(keys.saved_reply_key(reply_id)) is not None

@@ -201,8 +201,8 @@ class DynamoDBTaskStore:
         return sorted(found, key=lambda t: (iso(t.due_at), t.id))
 
     def raise_priority(self, task_id: str, priority: int) -> bool:
-        return self.table.try_update(keys.task_key(task_id), "SET priority = :p", "attribute_exists(pk) AND priority < :p",
-                                  {":p": priority})  # fmt: skip
+        condition = "attribute_exists(pk) AND priority < :p"
+        return self.table.try_update(keys.task_key(task_id), "SET priority = :p", condition, {":p": priority})
 
     def set_task_preview(self, task_id: str, preview: str, replaces: tuple[str, ...]) -> bool:
         if not replaces:
