@@ -298,7 +298,7 @@ def run() -> dict[str, float]:
             print(f"  {label:<9} {cells}")
             print(
                 f"  {'':<9} >=20 chars: {at_least_20:.1%} right (target >= 95%); <20 chars: {counts['<20']['wrong']}"
-                f" wrong (target 0), {counts['<20']['right'] / max(counts['<20']['n'], 1):.0%} answered"
+                f" wrong (target 0), {counts['<20']['right'] / max(counts['<20']['n'], 1):.0%} right"
             )
         mistakes = wrong_answers(detect, tuning + holdout)
         for row, found in mistakes:

@@ -104,11 +104,19 @@ def clean(text: str) -> str:
     Links, addresses, hashtags, digits, emoji and punctuation are not language, and they throw
     character-n-gram models off ("ya vote!! 🗳️" scores as Swahili). Lower case because people
     text in capitals ("DONDE VOTO") and the model has seen far less of it. Line breaks and other
-    control characters become spaces, as the model reads one line.
+    control characters become spaces, as the model reads one line. NFC, because the model learnt
+    "é" as one character, and some phones send it as "e" plus a combining accent.
     """
-    text = _ADDRESSES.sub(" ", text[:MAX_CHARS])
-    kept = "".join(ch if ch == "'" or unicodedata.category(ch)[0] in "LM" else " " for ch in text)
-    return " ".join(kept.split()).lower()
+    text = unicodedata.normalize("NFC", _ADDRESSES.sub(" ", text[:MAX_CHARS]))
+    kept: list[str] = []
+    for ch in text:
+        kind = unicodedata.category(ch)[0]
+        # A mark counts only on a letter: an accent left after NFC, not an emoji's variation selector.
+        if kind == "L" or ch == "'" or (kind == "M" and kept and kept[-1] != " "):
+            kept.append(ch)
+        else:
+            kept.append(" ")
+    return " ".join("".join(kept).split()).lower()
 
 
 class LanguageDetector:
