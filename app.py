@@ -6,7 +6,6 @@ This file is the table of contents; everything else lives in ``chalicelib``.
 from chalice import Chalice
 
 from chalicelib.api import (
-    email,
     exports,
     observability,
     people,
@@ -19,22 +18,16 @@ from chalicelib.api import (
     team,
     users,
     web,
-    webhooks_meta,
-    webhooks_twilio,
-    webhooks_voice,
-    webhooks_x,
+    webhooks,
     workers,
 )
 
 app = Chalice(app_name="hearback")
 observability.register(app)  # JSON logs with personal data redacted, EMF metrics (every event type)
 
-# Webhooks: providers call these; each verifies its provider's signature first.
-app.register_blueprint(webhooks_twilio.bp)
-app.register_blueprint(webhooks_voice.bp)
-app.register_blueprint(webhooks_meta.bp)
-app.register_blueprint(webhooks_x.bp)
-app.register_blueprint(email.bp)  # SES inbound mail through SNS
+# Webhooks (and the SNS topic of inbound mail), one route per channel module's declaration;
+# each verifies its provider's signature first.
+app.register_blueprint(webhooks.bp)
 
 # Volunteer and organizer API.
 app.register_blueprint(users.bp)

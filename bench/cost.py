@@ -265,7 +265,7 @@ def count_scenarios(messages: int = MESSAGES) -> list[Scenario]:
     from chalicelib.adapters.sqs import SQSOutboundQueue
     from chalicelib.api.observability import get_logger
     from chalicelib.bootstrap import Container, use_container
-    from chalicelib.settings import Settings
+    from chalicelib.config import Settings
 
     with _aws():
         settings = Settings(public_base_url=BASE_URL, twilio_auth_token=TOKEN, twilio_phone_number="+16175550100")

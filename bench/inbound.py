@@ -128,7 +128,7 @@ def _run() -> None:
     from chalicelib.adapters.aws import aws_client
     from chalicelib.adapters.resources import ensure_resources
     from chalicelib.bootstrap import build_container, use_container
-    from chalicelib.settings import Settings
+    from chalicelib.config import Settings
 
     settings = Settings(twilio_auth_token="bench-token", public_base_url="https://bench.example/api")
     with mock_aws():

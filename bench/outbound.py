@@ -15,6 +15,8 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.domain.channels import SMS
+
 BATCH = 10
 ROUNDS = 5
 
@@ -44,13 +46,13 @@ def _run() -> None:
     from chalicelib.adapters.resources import ensure_resources
     from chalicelib.api.workers import handle_outbound_batch
     from chalicelib.bootstrap import build_container, use_container
+    from chalicelib.config import Settings
     from chalicelib.domain.ids import new_id
     from chalicelib.domain.inbound import AnswerTexts, InboundMessage
-    from chalicelib.domain.model import Channel, MessageStatus, Role
+    from chalicelib.domain.model import MessageStatus, Role
     from chalicelib.services import followup, users
     from chalicelib.services.inbound import receive_message
     from chalicelib.services.ports.messages import MessageRef
-    from chalicelib.settings import Settings
 
     settings = Settings(table_name="bench", outbound_queue_name="bench-outbound", outbound_dlq_name="bench-dlq",
                         exports_bucket="bench-exports")  # fmt: skip
@@ -72,7 +74,7 @@ def _run() -> None:
     for round_no in range(ROUNDS):
         refs = []
         for n in range(BATCH):
-            msg = InboundMessage(channel=Channel.SMS, provider_id=f"SM{new_id()}", address=f"+1617555{round_no}{n:03d}",
+            msg = InboundMessage(channel=SMS, provider_id=f"SM{new_id()}", address=f"+1617555{round_no}{n:03d}",
                                  text="Please call me", received_at=c.clock(), answers_inline=True)  # fmt: skip
             task_id = receive_message(msg, c.inbound, c.queue, texts, 60).task_id or ""
             calls.clear()
@@ -124,13 +126,13 @@ def _in_memory() -> None:
     """The same batch on the in-memory fakes: the cost of our own code, without moto."""
     from chalicelib.api.workers import handle_outbound_batch
     from chalicelib.bootstrap import Container, use_container
+    from chalicelib.config import Settings
     from chalicelib.domain.ids import new_id
     from chalicelib.domain.inbound import AnswerTexts, InboundMessage
-    from chalicelib.domain.model import Channel, Role
+    from chalicelib.domain.model import Role
     from chalicelib.services import followup, users
     from chalicelib.services.inbound import receive_message
     from chalicelib.services.ports.messages import MessageRef
-    from chalicelib.settings import Settings
     from tests.fakes import InMemoryQueue, in_memory_stores
 
     queue = InMemoryQueue()
@@ -143,7 +145,7 @@ def _in_memory() -> None:
         refs = []
         for n in range(BATCH):
             address = f"+1617556{round_no:02d}{n:02d}"
-            msg = InboundMessage(channel=Channel.SMS, provider_id=f"SM{new_id()}", address=address,
+            msg = InboundMessage(channel=SMS, provider_id=f"SM{new_id()}", address=address,
                                  text="Please call me", received_at=c.clock(), answers_inline=True)  # fmt: skip
             task_id = receive_message(msg, c.inbound, c.queue, texts, 60).task_id or ""
             followup.claim(c, task_id, user)

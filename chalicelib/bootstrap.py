@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.config import get_settings
+from chalicelib.domain.channels import Channel
 from chalicelib.domain.inbound import AnswerTexts
-from chalicelib.domain.model import Channel, utcnow
+from chalicelib.domain.model import utcnow
+from chalicelib.domain.texts import TextKey, TextKind, Texts
 from chalicelib.services import users
 from chalicelib.services.ports import Clock, Stores
 from chalicelib.services.ports.exports import BlobStore, ExportJobQueue, ExportJobStore, StatsStore
@@ -23,13 +26,35 @@ from chalicelib.services.ports.saved_replies import SavedReplyStore
 from chalicelib.services.ports.staff import StaffStore
 from chalicelib.services.ports.tasks import TaskStore
 from chalicelib.services.ports.users import UserStore
-from chalicelib.settings import Settings, get_settings
+from chalicelib.settings import CoreSettings
 
 
 def _outbox_senders() -> dict[Channel, Sender]:
-    from chalicelib.adapters.senders import OutboxSender
+    from chalicelib.adapters.senders import outbox_senders
 
-    return dict.fromkeys(Channel, OutboxSender())
+    return outbox_senders()
+
+
+def build_texts(settings: CoreSettings) -> Texts:
+    """The texts table: the core defaults (the settings' general texts), each channel module's
+    own, then the campaign's per-channel overrides (ACK_TEXT_<CHANNEL> and the like)."""
+    from chalicelib.adapters.channels.registry import text_defaults
+
+    general = {TextKind.ACK: settings.ack_text, TextKind.FIRST_CONTACT_NOTICE: settings.first_contact_notice,
+               TextKind.HELP: settings.help_text}  # fmt: skip
+    names = {
+        "ack_text": TextKind.ACK,
+        "first_contact_notice": TextKind.FIRST_CONTACT_NOTICE,
+        "help_text": TextKind.HELP,
+    }
+    overrides: dict[TextKey, str] = {}
+    for key, value in settings.text_overrides.items():
+        for prefix, kind in names.items():
+            if key.startswith(prefix + "_"):
+                overrides[(kind, Channel(key[len(prefix) + 1 :]), "en")] = value
+    table = Texts({(kind, None, "en"): text for kind, text in general.items()}).layered(text_defaults())
+    table = table.layered(overrides)
+    return Texts({key: settings.render(text) for key, text in table.entries.items()})
 
 
 @dataclass
@@ -37,13 +62,14 @@ class Container:
     """Everything the use cases need, built once. Each use case's ``...Deps`` protocol names the
     part of it that use case may touch."""
 
-    settings: Settings
+    settings: CoreSettings
     stores: Stores
     queue: OutboundQueue
     clock: Clock = field(default=utcnow)
     blobs: BlobStore | None = None  # where export files go
     export_jobs: ExportJobQueue | None = None  # the queue export jobs wait on
     senders: dict[Channel, Sender] = field(default_factory=_outbox_senders)
+    texts: Texts | None = None  # None: built from the settings on first use
 
     @property
     def inbound(self) -> InboundStore:
@@ -86,16 +112,18 @@ class Container:
         return self.stores.saved_replies
 
     def answer_texts(self, channel: Channel) -> AnswerTexts:
-        """What a person on ``channel`` reads (or hears): the settings' per-channel texts."""
-        s = self.settings
+        """What a person on ``channel`` reads (or hears)."""
+        if self.texts is None:
+            self.texts = build_texts(self.settings)
+        t = self.texts
         return AnswerTexts(
-            ack=s.channel_text("ack_text", channel.value),
-            first_contact_notice=s.channel_text("first_contact_notice", channel.value),
-            help=s.channel_text("help_text", channel.value),
+            ack=t.get(TextKind.ACK, channel),
+            first_contact_notice=t.get(TextKind.FIRST_CONTACT_NOTICE, channel),
+            help=t.get(TextKind.HELP, channel),
         )
 
 
-def build_container(settings: Settings | None = None) -> Container:
+def build_container(settings: CoreSettings | None = None) -> Container:
     from chalicelib.adapters.aws import LazyClient, aws_client, s3v4_client, store_client
     from chalicelib.adapters.dynamodb import dynamodb_stores
     from chalicelib.adapters.s3 import S3BlobStore, SQSExportJobQueue
@@ -120,7 +148,7 @@ def build_container(settings: Settings | None = None) -> Container:
     )
 
 
-def load_settings(ssm_client: Any | None = None) -> Settings:
+def load_settings(ssm_client: Any | None = None) -> CoreSettings:
     """The environment's settings, with missing values filled from SSM when a path is configured.
 
     In AWS ``SECRETS_PARAMETER_PATH`` names the path (``/hearback/prod/``) and the provider

@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from chalicelib.domain.channels import known_channels
 from chalicelib.domain.exports import ExportFormat, Preset, read_csv
-from chalicelib.domain.model import Channel, Role
+from chalicelib.domain.model import Role
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
 from chalicelib.services import exports, importer, users
 from chalicelib.services.errors import HearbackError
@@ -64,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--support", help="support levels, e.g. 1,2")
     export.add_argument("--issue", help="issue positions, e.g. housing:support,taxes:oppose")
     export.add_argument("--since", help="only people changed since this ISO 8601 time")
-    export.add_argument("--channel", choices=[c.value for c in Channel])
+    export.add_argument("--channel", choices=[c.value for c in known_channels()])
     export.add_argument("--preset", choices=[p.value for p in Preset], help="chase: 1-2 not opted out; persuasion: 2-4")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -1,6 +1,7 @@
-"""Every setting Hearback reads, in one pydantic-settings object.
+"""The core settings: the campaign, the resources, follow-up work, exports, the texts.
 
-Read lazily through :func:`get_settings` (never at import time): Chalice's test client
+The composed class (these and every provider module's settings) is in ``chalicelib/config.py``,
+read lazily through its ``get_settings`` (never at import time): Chalice's test client
 and the local runner set environment variables after modules are imported.
 Secrets have no default here on purpose: a deployed function with a missing secret
 must refuse webhooks, not verify them against a well-known development value. The
@@ -9,16 +10,20 @@ local runner (``chalicelib.local``) supplies development values and prints them.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Literal
+import os
+import re
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_ISSUES = "economy,healthcare,housing,education,environment,public_safety,immigration,taxes,transportation"
 
 
-class Settings(BaseSettings):
+class CoreSettings(BaseSettings):
+    """What the core reads; each provider's module adds its own settings class (see
+    ``chalicelib/config.py``, which composes them)."""
+
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     # Where providers reach us; webhook signatures are checked against it.
@@ -26,20 +31,6 @@ class Settings(BaseSettings):
     campaign_name: str = "Our campaign"
     campaign_issues: str = DEFAULT_ISSUES
 
-    # Providers (secrets: environment locally, SSM Parameter Store in AWS).
-    twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
-    twilio_phone_number: str | None = None
-    meta_app_secret: str | None = None
-    meta_verify_token: str | None = None
-    meta_page_access_token: str | None = None
-    whatsapp_access_token: str | None = None
-    whatsapp_phone_number_id: str | None = None
-    x_consumer_key: str | None = None
-    x_consumer_secret: str | None = None
-    x_access_token: str | None = None
-    x_access_token_secret: str | None = None
-    x_user_id: str | None = None
     # In AWS: the SSM path under which the secrets above live (e.g. /hearback/prod/).
     secrets_parameter_path: str | None = None
 
@@ -60,7 +51,7 @@ class Settings(BaseSettings):
     task_queue_shards: int = Field(default=4, ge=1, le=64)
     dedupe_ttl_days: int = Field(default=14, ge=8)
 
-    # -- people, stance, exports ---------------------------------------------------------
+    # People, stance, exports.
     # The export job queue's name is also fixed in chalicelib/api/exports.py (Chalice reads
     # queue names when the app is imported, before settings exist).
     export_jobs_queue_name: str = "hearback-exports"
@@ -81,49 +72,24 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(default=4, ge=1, le=4)
     send_lease_seconds: int = Field(default=30, ge=5, le=55)
 
-    # What constituents read. {campaign} is replaced by campaign_name.
+    # What constituents read. {campaign} is replaced by campaign_name. Per channel, the
+    # channel's module may give its own default, and ACK_TEXT_<CHANNEL> (FIRST_CONTACT_NOTICE_<CHANNEL>,
+    # HELP_TEXT_<CHANNEL>) overrides both: those are collected into text_overrides.
     ack_text: str = "Thanks for writing to {campaign}. A volunteer will get back to you soon."
     first_contact_notice: str = "Reply STOP to opt out."
     help_text: str = "{campaign}: a volunteer answers messages here. Reply STOP to opt out, START to opt back in."
+    text_overrides: dict[str, str] = Field(default_factory=dict)
 
-    # -- channels: voice, Meta, X, email -------------------------------------------
-    # Per-channel overrides of the texts above: ack_text_<channel>, first_contact_notice_<channel>
-    # (None: use the general text). Read through channel_text(), so services never branch on names.
-    ack_text_voice: str | None = (
-        "Thanks for calling {campaign}. Please leave your name and message after the tone; "
-        "a volunteer will get back to you soon."
-    )
-    ack_text_whatsapp: str | None = None
-    ack_text_messenger: str | None = None
-    ack_text_instagram: str | None = None
-    ack_text_x: str | None = None
-    ack_text_email: str | None = None
-    # "Reply STOP" only means something where keywords are read: not on a call, not in email.
-    first_contact_notice_voice: str | None = ""
-    first_contact_notice_messenger: str | None = ""
-    first_contact_notice_instagram: str | None = ""
-    first_contact_notice_x: str | None = ""
-    first_contact_notice_email: str | None = ""
-    # Voice: the spoken acknowledgement's voice and language (Twilio <Say>), voicemail length.
-    voice_say_voice: str = "Polly.Joanna"
-    voice_language: str = "en-US"
-    voice_max_recording_seconds: int = Field(default=120, ge=2, le=120)
-    voice_goodbye_text: str = "Thank you. Goodbye."
-    # Meta Graph API (Messenger, Instagram, WhatsApp Cloud).
-    meta_graph_url: str = "https://graph.facebook.com/v21.0"
-    # X API v2 (direct messages).
-    x_api_url: str = "https://api.x.com/2"
-    # Email: SES sends from this address; inbound mail arrives on this SNS topic.
-    email_from_address: str | None = None
-    email_subject: str = "Your message to {campaign}"
-    inbound_email_topic_arn: str | None = None
-
-    def channel_text(self, name: str, channel: str) -> str:
-        """The text ``name`` for a channel: its ``<name>_<channel>`` override, else the general one."""
-        override = getattr(self, f"{name}_{channel}", None)
-        return self.render(override if override is not None else getattr(self, name))
-
-    # -- end channels ------------------------------------------------------------------------
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TextOverrides(settings_cls), dotenv_settings, file_secret_settings
 
     @field_validator("public_base_url")
     @classmethod
@@ -138,6 +104,16 @@ class Settings(BaseSettings):
         return template.replace("{campaign}", self.campaign_name)
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+class _TextOverrides(PydanticBaseSettingsSource):
+    """``ACK_TEXT_VOICE=...`` and the like, for any channel: one setting a text and channel
+    without a field for each (the channels are whatever modules the registry lists)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {name.lower(): value for name, value in os.environ.items() if TEXT_OVERRIDE.match(name.upper())}
+        return {"text_overrides": found} if found else {}
+
+
+TEXT_OVERRIDE = re.compile(r"^(ACK_TEXT|FIRST_CONTACT_NOTICE|HELP_TEXT)_[A-Z][A-Z0-9_]*$")

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+# Every channel module defines its channel's rules when the registry imports it, as in the app.
+import chalicelib.adapters.channels.registry  # noqa: F401
 from chalicelib.bootstrap import Container, build_container, use_container
-from chalicelib.settings import Settings
+from chalicelib.config import Settings
 from tests.fakes import InMemoryQueue, in_memory_stores
 from tests.support.signing import BASE_URL, TWILIO_TOKEN
 

@@ -9,10 +9,10 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chalicelib.settings import Settings
+    from chalicelib.settings import CoreSettings
 
 
-def aws_client(service: str, settings: Settings, config: Any = None) -> Any:
+def aws_client(service: str, settings: CoreSettings, config: Any = None) -> Any:
     """A boto3 client for the configured region and endpoint."""
     session = _shared_session()
     return session.client(
@@ -20,14 +20,14 @@ def aws_client(service: str, settings: Settings, config: Any = None) -> Any:
     )
 
 
-def s3v4_client(settings: Settings) -> Any:
+def s3v4_client(settings: CoreSettings) -> Any:
     """S3 with Signature Version 4, which presigned links need (SigV2 is retired)."""
     from botocore.config import Config
 
     return aws_client("s3", settings, Config(signature_version="s3v4"))
 
 
-def store_client(settings: Settings) -> Any:
+def store_client(settings: CoreSettings) -> Any:
     """The store's DynamoDB client, without botocore's client-side parameter validation.
 
     Every request on it is built by the repositories from typed models, never from caller
@@ -65,7 +65,7 @@ class LazyClient:
     """A boto3 client made on first use: an SMS webhook answers without touching SQS, so its
     cold start skips building the SQS client (~40-80 ms)."""
 
-    def __init__(self, service: str, settings: Settings) -> None:
+    def __init__(self, service: str, settings: CoreSettings) -> None:
         self._service = service
         self._settings = settings
         self._client: Any = None

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chalicelib.settings import Settings
+    from chalicelib.settings import CoreSettings
 
 # One table; generic key names so each item type chooses what its keys mean.
 KEY_SCHEMA = [
@@ -94,7 +94,7 @@ def ensure_bucket(s3: Any, name: str, region: str) -> None:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
 
 
-def ensure_resources(dynamodb: Any, sqs: Any, s3: Any, settings: Settings) -> None:
+def ensure_resources(dynamodb: Any, sqs: Any, s3: Any, settings: CoreSettings) -> None:
     ensure_table(dynamodb, settings.table_name)
     ensure_queues(sqs, settings.outbound_queue_name, settings.outbound_dlq_name)
     ensure_bucket(s3, settings.exports_bucket, settings.aws_region)

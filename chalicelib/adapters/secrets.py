@@ -12,29 +12,20 @@ without touching SSM. Settings that say where to read from are never taken from 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from chalicelib.adapters.channels.registry import secrets
 
 if TYPE_CHECKING:
-    from chalicelib.settings import Settings
+    from chalicelib.settings import CoreSettings
+
+S = TypeVar("S", bound="CoreSettings")
 
 DEFAULT_MAX_AGE_SECONDS = 300
 
-# What a campaign puts in Parameter Store (README, "Secrets"): name -> what it is.
-SECRET_PARAMETERS: dict[str, str] = {
-    "TWILIO_ACCOUNT_SID": "Twilio account SID (AC...)",
-    "TWILIO_AUTH_TOKEN": "Twilio auth token: signs webhooks, authenticates sends",
-    "TWILIO_PHONE_NUMBER": "the campaign number, E.164",
-    "META_APP_SECRET": "Meta app secret: signs webhooks (X-Hub-Signature-256)",
-    "META_VERIFY_TOKEN": "any long random string, also typed into Meta's webhook setup",
-    "META_PAGE_ACCESS_TOKEN": "Messenger/Instagram page access token",
-    "WHATSAPP_ACCESS_TOKEN": "WhatsApp Cloud API access token",
-    "WHATSAPP_PHONE_NUMBER_ID": "WhatsApp Cloud phone number id",
-    "X_CONSUMER_KEY": "X app API key",
-    "X_CONSUMER_SECRET": "X app API key secret: signs webhooks and CRC answers",
-    "X_ACCESS_TOKEN": "X access token of the campaign account",
-    "X_ACCESS_TOKEN_SECRET": "X access token secret",
-    "X_USER_ID": "numeric id of the campaign's X account",
-}
+# What a campaign puts in Parameter Store (README, "Secrets"): name -> what it is, as the
+# channel modules declare them.
+SECRET_PARAMETERS: dict[str, str] = secrets()
 # Created by the CloudFormation stack itself (a String parameter, not a secret).
 STACK_PARAMETERS = ("PUBLIC_BASE_URL",)
 
@@ -60,11 +51,11 @@ def overrides(parameters: Mapping[str, str], environ: Mapping[str, str], fields:
 
 
 def with_parameters(
-    settings: Settings,
+    settings: S,
     client: Any,
     environ: Mapping[str, str],
     max_age: int = DEFAULT_MAX_AGE_SECONDS,
-) -> Settings:
+) -> S:
     """``settings`` with its missing values filled from ``settings.secrets_parameter_path``."""
     if not settings.secrets_parameter_path:
         return settings

@@ -37,13 +37,6 @@ if TYPE_CHECKING:
 NAMESPACE_DEFAULT = "Hearback"
 SERVICE_DEFAULT = "hearback"
 
-# Webhook route -> channel counted in InboundMessages; True when the acknowledgement is in the answer.
-INBOUND_ROUTES: dict[str, tuple[str, bool]] = {
-    "/webhooks/twilio/sms": ("sms", True),
-    "/webhooks/twilio/voice": ("voice", True),
-    "/webhooks/meta": ("meta", False),
-    "/webhooks/x": ("x", False),
-}
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.:=+/-]{1,160}")
 
 
@@ -328,8 +321,22 @@ def _raw_body(request: Any) -> bytes:
         return b""
 
 
+@lru_cache(maxsize=1)
+def inbound_routes() -> dict[str, tuple[str, bool]]:
+    """Webhook path -> the channel counted in InboundMessages, and whether the acknowledgement
+    travels in the answer (Twilio's TwiML), as the channel modules declare their routes."""
+    from chalicelib.adapters.channels.base import CallRoute, MessagesRoute, TextRoute
+    from chalicelib.adapters.channels.registry import routes
+
+    found: dict[str, tuple[str, bool]] = {}
+    for route in routes():
+        if isinstance(route, MessagesRoute | TextRoute | CallRoute) and route.inbound_metric:
+            found[route.path] = (route.inbound_metric, not isinstance(route, MessagesRoute))
+    return found
+
+
 def _count_webhook(method: str, path: str, status: int, started: float) -> None:
-    route = INBOUND_ROUTES.get(path)
+    route = inbound_routes().get(path)
     if route is None or method != "POST" or status != 200:
         return
     channel, answers_inline = route

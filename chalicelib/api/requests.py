@@ -39,6 +39,7 @@ def raw_request(request: Request) -> RawRequest:
         query=query,
         headers={k.lower(): v for k, v in request.headers.items()},
         body=_bytes(request.raw_body),
+        params=dict(request.query_params or {}),
     )
 
 

@@ -15,10 +15,11 @@ from typing import Any
 from chalice import Blueprint, Response
 from chalice.app import NotFoundError
 
+from chalicelib.adapters.channels.base import ChannelSpec
+from chalicelib.adapters.channels.registry import CHANNELS
 from chalicelib.api.errors import http_errors
 from chalicelib.api.requests import current_user
 from chalicelib.api.wiring import deps
-from chalicelib.domain.channels import RULES
 from chalicelib.domain.model import Outcome
 from chalicelib.domain.stance import SUPPORT_LABELS, SUPPORT_TITLES, IssuePosition, StanceResponse
 
@@ -37,6 +38,7 @@ ASSETS: dict[str, str] = {
     "volunteer.js": JS,
     "organizer.js": JS,
     "app.css": CSS,
+    "channels.css": CSS,
     "icons.svg": SVG,
     "favicon.svg": SVG,
 }
@@ -62,7 +64,24 @@ OUTCOMES = [{"key": o.value, "label": o.value.replace("_", " ").capitalize()} fo
 
 @lru_cache(maxsize=32)
 def _read(name: str) -> str:
+    if name in _GENERATED:
+        return _GENERATED[name]()
     return (WEB_DIR / name).read_text(encoding="utf-8")
+
+
+def _icons() -> str:
+    """The page's icons: its own (icons.svg) and each channel module's, as one sprite."""
+    own = (WEB_DIR / "icons.svg").read_text(encoding="utf-8").rstrip()
+    symbols = "".join(f'  <symbol id="{c.channel.value}" viewBox="0 0 24 24">{c.icon}</symbol>\n' for c in CHANNELS)
+    return own.replace("</svg>", symbols + "</svg>")
+
+
+def _channel_styles() -> str:
+    """Each channel's badge colour (a stylesheet: the page's CSP allows no inline styles)."""
+    return "".join(f".channel-{c.channel.value} {{ color: {c.colour}; }}\n" for c in CHANNELS)
+
+
+_GENERATED = {"icons.svg": _icons, "channels.css": _channel_styles}
 
 
 def _base_path(context: dict[str, Any]) -> str:
@@ -91,6 +110,18 @@ def static(name: str) -> Response:
     return Response(body=_read(name), status_code=200, headers=headers)
 
 
+def channel_view(spec: ChannelSpec) -> dict[str, Any]:
+    """A channel as the page draws it: its name, its reply rules, its icon (in icons.svg)."""
+    rules = spec.rules
+    return {
+        "label": spec.label,
+        "colour": spec.colour,
+        "reply_channel": rules.answers_on.value,
+        "reply_window_hours": rules.reply_window.total_seconds() / 3600 if rules.reply_window else None,
+        "tagged_window_hours": rules.tagged_window.total_seconds() / 3600 if rules.tagged_window else None,
+    }
+
+
 @bp.route("/api/config", methods=["GET"])
 @http_errors
 def config() -> dict[str, Any]:
@@ -102,14 +133,7 @@ def config() -> dict[str, Any]:
     c = deps()
     settings = c.settings
     staff = c.staff.find_staff_phone(user.phone) if user.phone else None
-    channels = {
-        channel.value: {
-            "reply_channel": rules.reply_channel.value,
-            "reply_window_hours": rules.reply_window.total_seconds() / 3600 if rules.reply_window else None,
-            "tagged_window_hours": rules.tagged_window.total_seconds() / 3600 if rules.tagged_window else None,
-        }
-        for channel, rules in RULES.items()
-    }
+    channels = {spec.channel.value: channel_view(spec) for spec in CHANNELS}
     return {
         "campaign_name": settings.campaign_name,
         "issues": list(settings.issue_slugs),

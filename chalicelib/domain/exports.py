@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.model import EMAIL, PHONE, Channel, Identity, Person, SubscriptionStatus, iso
+from chalicelib.domain.channels import SMS, Channel, UnknownChannelError, rules_of
+from chalicelib.domain.model import EMAIL, PHONE, Identity, Person, SubscriptionStatus, iso
 from chalicelib.domain.stance import (
     SUPPORT_TITLES,
     IssuePosition,
@@ -106,7 +107,7 @@ class ExportRecord:
     @property
     def sms_status(self) -> SubscriptionStatus:
         found = self.phone_contact
-        return found.status_of(Channel.SMS) if found else SubscriptionStatus.UNKNOWN
+        return found.status_of(SMS) if found else SubscriptionStatus.UNKNOWN
 
     @property
     def do_not_contact(self) -> bool:
@@ -224,16 +225,18 @@ VAN_COLUMNS = (
     "DateCanvassed", "CanvassedBy", "ContactType", "DoNotText", "ExternalID",
 )  # fmt: skip
 VAN_SUPPORT_QUESTION = "Support ID"
-VAN_CONTACT_TYPES: dict[Channel | None, str] = {
-    Channel.SMS: "SMS Text",
-    Channel.VOICE: "Phone",
-    Channel.WHATSAPP: "SMS Text",
-    Channel.MESSENGER: "Social Media",
-    Channel.INSTAGRAM: "Social Media",
-    Channel.X: "Social Media",
-    Channel.EMAIL: "Email",
-    None: "",
-}
+
+
+def van_contact_type(channel: Channel | None) -> str:
+    """The ContactType a channel's module declares for VAN (blank for none or an unknown channel)."""
+    if channel is None:
+        return ""
+    try:
+        return rules_of(channel).van_contact_type
+    except UnknownChannelError:
+        return ""
+
+
 VAN_RESPONSE_TITLES = {"not_voting": "Not voting", "refused": "Refused"}
 
 
@@ -252,7 +255,7 @@ def van_rows(r: ExportRecord) -> Iterator[list[str]]:
     canvass = [
         s.recorded_at.strftime("%Y-%m-%d"),
         _text(r.recorded_by_name or _SOURCE_CANVASSER.get(s.source, "")),
-        VAN_CONTACT_TYPES.get(s.channel, ""),
+        van_contact_type(s.channel),
     ]
     responses: list[tuple[str, str]] = []
     if s.support_level is not None:

@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.domain.channels import address_kind
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import (
@@ -28,7 +29,6 @@ from chalicelib.domain.model import (
     SubscriptionStatus,
     Task,
     due_after,
-    identity_kind,
     preview_of,
 )
 
@@ -134,7 +134,7 @@ def plan_inbound(
     mirror, or the person item after a stale mirror was detected).
     """
     now = msg.received_at
-    kind = identity_kind(msg.channel)
+    kind = address_kind(msg.channel)
     person_id = identity.person_id if identity else new_id()
     new_person = new_identity = None
     if identity is None:

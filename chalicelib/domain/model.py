@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from chalicelib.domain.channels import Channel
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -23,26 +25,9 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-class Channel(enum.StrEnum):
-    SMS = "sms"
-    VOICE = "voice"
-    WHATSAPP = "whatsapp"
-    MESSENGER = "messenger"
-    INSTAGRAM = "instagram"
-    X = "x"
-    EMAIL = "email"
-
-
-# Channels whose address is a phone number share one identity: the same E.164 number
-# texting, calling and writing on WhatsApp is one person (DESIGN.md, Identity).
-PHONE_CHANNELS = frozenset({Channel.SMS, Channel.VOICE, Channel.WHATSAPP})
 # The address kinds the core knows by name: exports have phone and email columns, and the
 # volunteers' relay texts from the campaign number.
 PHONE, EMAIL = "phone", "email"
-
-
-def identity_kind(channel: Channel) -> str:
-    return PHONE if channel in PHONE_CHANNELS else channel.value
 
 
 @dataclass(frozen=True, order=True)

@@ -164,7 +164,7 @@ class LocalStack:
             self._started = False
 
     def _restore_environment(self) -> None:
-        from chalicelib.settings import get_settings
+        from chalicelib.config import get_settings
 
         for name, value in self._env_changes.items():
             if value is None:
@@ -184,7 +184,7 @@ class LocalStack:
     # --- start-up steps ----------------------------------------------------------------
 
     def _start(self) -> None:
-        from chalicelib.settings import get_settings
+        from chalicelib.config import get_settings
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self._chalice_config()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.model import Address, Channel, MessageStatus, SubscriptionStatus, identity_kind
+from chalicelib.domain.channels import address_kind
+from chalicelib.domain.model import Address, Channel, MessageStatus, SubscriptionStatus
 from chalicelib.services.ports.messages import MessageStore
 from chalicelib.services.ports.people import PeopleStore
 
@@ -33,6 +34,6 @@ def record_status(report: StatusReport, messages: MessageStore, people: PeopleSt
     if report.recipient_opted_out:
         message = messages.get_message(ref)
         if message is not None and message.address:
-            address = Address(identity_kind(message.channel), message.address)
+            address = Address(address_kind(message.channel), message.address)
             people.set_subscription(address, message.channel, SubscriptionStatus.OPTED_OUT)
     return moved

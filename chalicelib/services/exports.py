@@ -23,7 +23,8 @@ from chalicelib.domain.exports import (
     csv_chunks,
 )
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Channel, User
+from chalicelib.domain.channels import Channel, known_channels
+from chalicelib.domain.model import User
 from chalicelib.domain.stance import IssuePosition
 from chalicelib.services.errors import NotConfiguredError, NotFoundError, UnprocessableError
 from chalicelib.services.ports import Clock
@@ -97,6 +98,8 @@ def parse_query(params: Mapping[str, str | None], issue_slugs: tuple[str, ...]) 
         since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
     try:
         channel = Channel(p["channel"]) if "channel" in p else None
+        if channel is not None and channel not in known_channels():
+            raise ValueError(channel)
         preset = Preset(p["preset"]) if "preset" in p else None
     except ValueError:
         raise UnprocessableError("unknown channel or preset (presets: chase, persuasion)") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Protocol
 
-from chalicelib.domain.channels import RULES, reply_window
+from chalicelib.domain.channels import address_kind, reply_window, rules_of
 from chalicelib.domain.followup import MAX_REPLY_LENGTH
 from chalicelib.domain.hours import is_immediate_answer
 from chalicelib.domain.ids import new_id
@@ -26,7 +26,6 @@ from chalicelib.domain.model import (
     Task,
     TaskStatus,
     User,
-    identity_kind,
 )
 from chalicelib.services.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from chalicelib.services.outbound import QueueDeps, hold_until, queue_message
@@ -119,8 +118,8 @@ def answer(deps: FollowupDeps, task: Task, user: User, text: str, via: str = "in
     person = deps.people.get_person(task.person_id)
     if person is None:
         raise NotFoundError("the person behind this task was deleted")
-    channel = RULES[task.channel].reply_channel
-    identity = _reply_identity(deps.people, person.identities, identity_kind(channel), channel.value)
+    channel = rules_of(task.channel).answers_on
+    identity = _reply_identity(deps.people, person.identities, address_kind(channel), channel.value)
     if identity is None:
         raise UnprocessableError(f"the person has no {channel.value} address to answer on")
     if identity.status_of(channel) is SubscriptionStatus.OPTED_OUT:
@@ -130,7 +129,7 @@ def answer(deps: FollowupDeps, task: Task, user: User, text: str, via: str = "in
     if not window.open:
         raise UnprocessableError(
             f"the {channel.value} reply window is closed: free-form replies are allowed only within "
-            f"{RULES[channel].tagged_window or RULES[channel].reply_window} of the person's last message"
+            f"{rules_of(channel).tagged_window or rules_of(channel).reply_window} of the person's last message"
         )
     meta = {"via": via}
     # An answer within minutes of the person's message goes now; a later one waits for daytime.

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from chalicelib.domain.channels import SMS, Channel, known_channels
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import EMAIL, PHONE, Address, Channel, Identity, Person, SubscriptionStatus
+from chalicelib.domain.model import EMAIL, PHONE, Address, Identity, Person, SubscriptionStatus
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
 from chalicelib.domain.stance import (
     InvalidStanceError,
@@ -109,7 +110,7 @@ def import_row(store: PeopleStore, clock: Clock, issue_slugs: tuple[str, ...], r
     if sms_status and sms_status not in {s.value for s in SubscriptionStatus}:
         raise RowError("sms_status must be subscribed, opted_out or unknown")
     channel = row.get("last_contact_channel", "")
-    if channel and channel not in {c.value for c in Channel}:
+    if channel and channel not in known_channels():
         raise RowError("last_contact_channel is not a channel")
 
     profile = {name: row[name] for name in PROFILE_COLUMNS if row.get(name)}
@@ -130,7 +131,7 @@ def import_row(store: PeopleStore, clock: Clock, issue_slugs: tuple[str, ...], r
     if phone:
         subscriptions = {}
         if sms_status in (SubscriptionStatus.SUBSCRIBED, SubscriptionStatus.OPTED_OUT):
-            subscriptions[Channel.SMS.value] = SubscriptionStatus(sms_status)
+            subscriptions[SMS.value] = SubscriptionStatus(sms_status)
         identities.append(Identity(kind=PHONE, address=phone, person_id=person_id, subscriptions=subscriptions,
                                    created_at=now))  # fmt: skip
     if email:
@@ -150,7 +151,7 @@ def import_row(store: PeopleStore, clock: Clock, issue_slugs: tuple[str, ...], r
     if stance is not None:
         store.add_stance(stance.model_copy(update={"person_id": existing}), changed_at=now)
     if phone and sms_status == SubscriptionStatus.OPTED_OUT:
-        store.set_subscription(Address(PHONE, phone), Channel.SMS, SubscriptionStatus.OPTED_OUT)
+        store.set_subscription(Address(PHONE, phone), SMS, SubscriptionStatus.OPTED_OUT)
     return False
 
 

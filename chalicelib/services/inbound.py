@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chalicelib.domain.channels import address_kind
 from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage, plan_inbound
-from chalicelib.domain.model import Address, SubscriptionStatus, identity_kind
+from chalicelib.domain.model import Address, SubscriptionStatus
 from chalicelib.domain.people import suppression_hash
 from chalicelib.services.errors import ConflictError
 from chalicelib.services.ports.inbound import (
@@ -66,4 +67,4 @@ def receive_message(
 
 
 def _address(msg: InboundMessage) -> Address:
-    return Address(identity_kind(msg.channel), msg.address)
+    return Address(address_kind(msg.channel), msg.address)

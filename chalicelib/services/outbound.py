@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from chalicelib.domain.channels import RULES, reply_window
+from chalicelib.domain.channels import address_kind, reply_window, rules_of
 from chalicelib.domain.hours import SendingHours, next_send_time, zone_for
 from chalicelib.domain.model import (
     Address,
@@ -24,13 +24,12 @@ from chalicelib.domain.model import (
     Message,
     MessageStatus,
     SubscriptionStatus,
-    identity_kind,
 )
 from chalicelib.services.ports import Clock
 from chalicelib.services.ports.messages import MessageRef, MessageStore
 from chalicelib.services.ports.outbound import OutboundQueue, SendContext, Sender, SendError, SendingStore
 from chalicelib.services.ports.people import PeopleStore
-from chalicelib.settings import Settings
+from chalicelib.settings import CoreSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class QueueDeps(Protocol):
     """What storing and queueing a message needs."""
 
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> CoreSettings: ...
     @property
     def messages(self) -> MessageStore: ...
     @property
@@ -78,7 +77,7 @@ class RetryLaterError(Exception):
         self.delay_seconds = delay_seconds
 
 
-def hold_until(settings: Settings, now: datetime, phone: str | None, zip_code: str | None) -> datetime | None:
+def hold_until(settings: CoreSettings, now: datetime, phone: str | None, zip_code: str | None) -> datetime | None:
     """When a non-immediate message to this recipient may go out (None: now)."""
     hours = SendingHours.parse(settings.sending_hours_start, settings.sending_hours_end)
     at = next_send_time(now, zone_for(phone, zip_code, settings.default_timezone), hours)
@@ -139,7 +138,7 @@ def deliver(deps: SendDeps, ref: MessageRef, attempt: int = 1) -> Delivery:
             reason = err.reason if err.permanent else f"gave up after {attempt} attempts: {err.reason}"
             deps.sending.mark_failed(ref, err.code, reason)
             if err.recipient_opted_out and message.address:
-                address = Address(identity_kind(message.channel), message.address)
+                address = Address(address_kind(message.channel), message.address)
                 deps.people.set_subscription(address, message.channel, SubscriptionStatus.OPTED_OUT)
             # The reason is stored, not logged: providers' messages may quote the number.
             log.warning("message %s failed (code %s)", message.id, err.code or "none")
@@ -155,14 +154,14 @@ def _recipient(people: PeopleStore, message: Message) -> Identity | None:
     when they last wrote on the channel)."""
     if not message.address or message.person_id.startswith(STAFF_PREFIX):
         return None
-    return people.find_identity(Address(identity_kind(message.channel), message.address))
+    return people.find_identity(Address(address_kind(message.channel), message.address))
 
 
 def send_context(deps: SendDeps, message: Message, identity: Identity | None, now: datetime) -> SendContext:
     """Everything a sender must know about the recipient, decided here once: the reply window
     from the identity already read, and the person's message being answered on threaded
     channels (read only there)."""
-    rules = RULES[message.channel]
+    rules = rules_of(message.channel)
     last = identity.last_inbound.get(message.channel.value) if identity else None
     window = reply_window(message.channel, last, now)
     reply_to = None

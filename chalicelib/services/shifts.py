@@ -16,6 +16,7 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Protocol
 
+from chalicelib.domain.channels import SMS, address_kind
 from chalicelib.domain.followup import (
     Command,
     PhoneCommand,
@@ -29,7 +30,6 @@ from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import (
     Address,
-    Channel,
     Direction,
     Message,
     MessageKind,
@@ -38,7 +38,6 @@ from chalicelib.domain.model import (
     Task,
     TaskStatus,
     User,
-    identity_kind,
 )
 from chalicelib.domain.phones import mask
 from chalicelib.domain.stance import SUPPORT_TITLES, Stance, StanceSource
@@ -96,8 +95,8 @@ def set_shift(deps: ShiftDeps, user: User, on: bool) -> StaffPhone:
 
 def lookup_sender(deps: ShiftDeps, msg: InboundMessage) -> SenderLookup:
     """Who wrote: one read for the constituent's identity and the staff phone together."""
-    address = Address(identity_kind(msg.channel), msg.address)
-    if msg.channel is not Channel.SMS:
+    address = Address(address_kind(msg.channel), msg.address)
+    if msg.channel != SMS:
         return SenderLookup(deps.inbound.find_identity(address), None)
     return deps.inbound.find_sender(address)
 
@@ -257,7 +256,7 @@ def text_staff(deps: ShiftDeps, staff: StaffPhone, text: str, kind: MessageKind,
         id=new_id(),
         person_id=staff_conversation(staff.user_id),
         direction=Direction.OUTBOUND,
-        channel=Channel.SMS,
+        channel=SMS,
         text=text,
         status=MessageStatus.QUEUED,
         created_at=now,

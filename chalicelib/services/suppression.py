@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chalicelib.domain.model import Address, Channel, SubscriptionStatus, identity_kind
+from chalicelib.domain.channels import address_kind
+from chalicelib.domain.model import Address, Channel, SubscriptionStatus
 from chalicelib.services.ports.people import PeopleStore
 
 
@@ -12,4 +13,4 @@ def suppress(store: PeopleStore, channel: Channel, addresses: Iterable[str]) -> 
     """Opt the addresses out of ``channel``; addresses we never heard from need nothing."""
     for address in set(addresses):
         if address:
-            store.set_subscription(Address(identity_kind(channel), address), channel, SubscriptionStatus.OPTED_OUT)
+            store.set_subscription(Address(address_kind(channel), address), channel, SubscriptionStatus.OPTED_OUT)

@@ -2,7 +2,7 @@
 
 import { api, getToken, setToken, whenUnauthorized } from './api.js';
 import { initExports, initPeople, initSavedReplies, initTeam, renderDashboard } from './organizer.js';
-import { clear, h, toast } from './ui.js';
+import { clear, h, setChannels, toast } from './ui.js';
 import { createInbox } from './volunteer.js';
 
 const POLL_MS = 10000;
@@ -80,6 +80,7 @@ async function start() {
   }
   $('view-signin').hidden = true;
   $('topbar').hidden = false;
+  setChannels(config.channels);
   $('campaign-name').textContent = config.campaign_name;
   $('user-name').textContent = `${config.user.name} (${config.user.role})`;
   document.title = `Hearback · ${config.campaign_name}`;

@@ -47,15 +47,14 @@ export function icon(name, label) {
   return svg;
 }
 
-export const CHANNELS = {
-  sms: 'SMS',
-  voice: 'Voice',
-  whatsapp: 'WhatsApp',
-  messenger: 'Messenger',
-  instagram: 'Instagram',
-  x: 'X',
-  email: 'Email',
-};
+// Channel value -> label, as the server's channel modules name them (/api/config). Filled in at
+// sign-in, so a new channel needs no change here.
+export const CHANNELS = {};
+
+export function setChannels(channels) {
+  for (const key of Object.keys(CHANNELS)) delete CHANNELS[key];
+  for (const [key, spec] of Object.entries(channels || {})) CHANNELS[key] = spec.label || key;
+}
 
 export function channelBadge(channel) {
   return h('span', { class: `channel channel-${channel}` }, icon(channel), h('span', {}, CHANNELS[channel] || channel));

@@ -18,7 +18,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from chalicelib.bootstrap import Container, use_container
-from chalicelib.settings import Settings
+from chalicelib.config import Settings
 from tests.fakes import InMemoryQueue, in_memory_stores
 from tests.support.channels import TOPIC_ARN, channel_settings, meta_headers, x_headers
 from tests.support.signing import FORM, twilio_signature

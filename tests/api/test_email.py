@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
+from chalicelib.config import Settings
 from chalicelib.domain.model import Address, Direction, MessageStatus, SubscriptionStatus
-from chalicelib.settings import Settings
 from tests.support.channels import TOPIC_ARN, acknowledgements, channel_settings, conversation, open_tasks, queued_ids
 from tests.support.signing import event
 

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.channels.whatsapp import WHATSAPP
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import Address, Channel, Direction, MessageStatus, SubscriptionStatus
+from chalicelib.config import Settings
+from chalicelib.domain.model import Address, Direction, MessageStatus, SubscriptionStatus
 from chalicelib.services.ports.messages import MessageRef
-from chalicelib.settings import Settings
 from tests.support.channels import (
     acknowledgements,
     channel_settings,
@@ -193,7 +194,7 @@ def test_whatsapp_status_updates_our_message_and_never_becomes_a_task(client: An
     [ack] = acknowledgements(container.messages.list_messages(task.person_id))
     ref = MessageRef(ack.person_id, ack.id, ack.created_at)
     container.messages.advance_status(ref, MessageStatus.SENT)
-    container.messages.link_provider_id(Channel.WHATSAPP, wamid, ref)
+    container.messages.link_provider_id(WHATSAPP, wamid, ref)
 
     assert replay(client, "whatsapp_status_delivered").status_code == 200
 

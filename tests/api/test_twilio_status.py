@@ -6,8 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.bootstrap import Container
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage
-from chalicelib.domain.model import Address, Channel, Direction, Message, MessageStatus, SubscriptionStatus
+from chalicelib.domain.model import Address, Direction, Message, MessageStatus, SubscriptionStatus
 from chalicelib.services.inbound import receive_message
 from chalicelib.services.ports.messages import MessageRef
 from tests.support.signing import event, path_of, signed_twilio
@@ -19,14 +20,14 @@ SID = "SMeeeeeeeeeeeeeeeeeeeeeeeeeeeeee04"  # the sid in the signed status sampl
 def sent_message(container: Container, sid: str = SID) -> MessageRef:
     """A constituent wrote in and a volunteer's reply went out with Twilio sid ``sid``."""
     now = container.clock()
-    inbound = InboundMessage(Channel.SMS, "SMin" + sid[4:], "+16175550199", "hi", now, answers_inline=True)
+    inbound = InboundMessage(SMS, "SMin" + sid[4:], "+16175550199", "hi", now, answers_inline=True)
     texts = AnswerTexts(ack="ack", first_contact_notice="", help="help")
     answer = receive_message(inbound, container.inbound, container.queue, texts, 60)
     reply = Message(
         id="01REPLY",
         person_id=answer.person_id,
         direction=Direction.OUTBOUND,
-        channel=Channel.SMS,
+        channel=SMS,
         text="Thanks, we are on it",
         status=MessageStatus.SENT,
         created_at=now + timedelta(minutes=5),
@@ -35,7 +36,7 @@ def sent_message(container: Container, sid: str = SID) -> MessageRef:
     )
     container.messages.put_message(reply)  # type: ignore[attr-defined]
     ref = MessageRef(reply.person_id, reply.id, reply.created_at)
-    container.messages.link_provider_id(Channel.SMS, sid, ref)
+    container.messages.link_provider_id(SMS, sid, ref)
     return ref
 
 
@@ -82,7 +83,7 @@ def test_21610_marks_the_number_opted_out(client: Any, container: Container) -> 
 
     assert client.http.post(STATUS, headers=headers, body=body).status_code == 200
     identity = container.people.find_identity(Address("phone", "+16175550199"))
-    assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+    assert identity is not None and identity.status_of(SMS) is SubscriptionStatus.OPTED_OUT
 
 
 def test_unknown_sid_is_accepted_and_ignored(client: Any) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
+from chalicelib.config import Settings
 from chalicelib.domain.model import Direction, MessageStatus
-from chalicelib.settings import Settings
 from tests.support.channels import (
     X_ACCOUNT,
     acknowledgements,

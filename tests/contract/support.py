@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters.channels.voice import VOICE
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
 from chalicelib.domain.model import (
     Address,
-    Channel,
     Direction,
     Message,
     MessageStatus,
@@ -30,7 +31,7 @@ LEASE = timedelta(minutes=15)
 def msg(
     pid: str, text: str = "hello", at: datetime = T0, address: str = "+16175550199", **kw: object
 ) -> InboundMessage:
-    return InboundMessage(Channel.SMS, pid, address, text, at, answers_inline=True, **kw)  # type: ignore[arg-type]
+    return InboundMessage(SMS, pid, address, text, at, answers_inline=True, **kw)  # type: ignore[arg-type]
 
 
 def record(store: Stores, m: InboundMessage) -> str | None:
@@ -42,7 +43,7 @@ def record(store: Stores, m: InboundMessage) -> str | None:
 
 
 def record_call(store: Any, text: str = "called, left no message") -> tuple[MessageRef, str]:
-    msg = InboundMessage(Channel.VOICE, "CA" + new_id(), "+16175550123", text, NOW, answers_inline=True)
+    msg = InboundMessage(VOICE, "CA" + new_id(), "+16175550123", text, NOW, answers_inline=True)
     plan = plan_inbound(msg, None, None, TEXTS, 60)
     store.inbound.record_inbound(plan)
     assert plan.open_task is not None
@@ -56,7 +57,7 @@ def open_task(store: Stores, clock: Any, **kwargs: Any) -> str:
 
 
 def outbound_message(store: Stores, clock: Any, **kwargs: Any) -> MessageRef:
-    message = Message(id=new_id(), person_id="p1", direction=Direction.OUTBOUND, channel=Channel.SMS,
+    message = Message(id=new_id(), person_id="p1", direction=Direction.OUTBOUND, channel=SMS,
                       text="hello", status=MessageStatus.QUEUED, created_at=clock(), address=CONSTITUENT,
                       kind="reply", **kwargs)  # fmt: skip
     store.messages.put_message(message)

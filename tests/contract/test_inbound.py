@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.followup import StaffPhone
 from chalicelib.domain.inbound import plan_inbound
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import (
     Address,
-    Channel,
     Direction,
     Role,
     SubscriptionStatus,
@@ -36,7 +36,7 @@ def test_new_person_is_written_with_identity_message_ack_and_task(store: Stores)
 
     identity = store.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None and identity.open_task_id == task_id
-    assert identity.status_of(Channel.SMS) is SubscriptionStatus.SUBSCRIBED
+    assert identity.status_of(SMS) is SubscriptionStatus.SUBSCRIBED
     person = store.people.get_person(identity.person_id)
     assert person is not None and person.open_task_id == task_id and person.first_contact_at == T0
     messages = store.messages.list_messages(identity.person_id)
@@ -99,7 +99,7 @@ def test_keyword_sets_the_subscription_without_a_task(store: Stores) -> None:
     record(store, msg("SM2", "STOP", T0 + timedelta(minutes=1), keyword=Keyword.OPT_OUT))
 
     identity = store.people.find_identity(Address("phone", "+16175550199"))
-    assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+    assert identity is not None and identity.status_of(SMS) is SubscriptionStatus.OPTED_OUT
     assert len(store.tasks.list_tasks(TaskStatus.OPEN, 10, None).tasks) == 1
 
 

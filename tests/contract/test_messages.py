@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.model import (
     Address,
-    Channel,
     Direction,
     Message,
     MessageStatus,
@@ -27,14 +27,14 @@ def test_status_only_moves_forward_and_keeps_errors(store: Stores) -> None:
     identity = store.people.find_identity(Address("phone", "+16175550199"))
     assert identity is not None
     out = Message(
-        id="01OUT", person_id=identity.person_id, direction=Direction.OUTBOUND, channel=Channel.SMS,
+        id="01OUT", person_id=identity.person_id, direction=Direction.OUTBOUND, channel=SMS,
         text="reply", status=MessageStatus.QUEUED, created_at=T0 + timedelta(minutes=9), address="+16175550199",
     )  # fmt: skip
     store.messages.put_message(out)  # type: ignore[attr-defined]
     ref = MessageRef(out.person_id, out.id, out.created_at)
-    store.messages.link_provider_id(Channel.SMS, "SMout", ref)
+    store.messages.link_provider_id(SMS, "SMout", ref)
 
-    assert store.messages.find_by_provider_id(Channel.SMS, "SMout") == ref
+    assert store.messages.find_by_provider_id(SMS, "SMout") == ref
     assert store.messages.advance_status(ref, MessageStatus.DELIVERED)
     assert not store.messages.advance_status(ref, MessageStatus.SENT)
     assert not store.messages.advance_status(ref, MessageStatus.FAILED, "30003")

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.channels.whatsapp import WHATSAPP
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.model import (
     Address,
-    Channel,
     Identity,
     MessageStatus,
     SubscriptionStatus,
@@ -110,7 +111,7 @@ def test_moving_person_data_moves_messages_stance_tasks_and_provider_pointers(st
     other = other_answer.person_id
     store.people.add_stance(make_stance(other, T0 + timedelta(minutes=2), support_level=1))
     [_, ack] = store.messages.list_messages(other)
-    store.messages.link_provider_id(Channel.SMS, "SMack1", MessageRef(other, ack.id, ack.created_at))
+    store.messages.link_provider_id(SMS, "SMack1", MessageRef(other, ack.id, ack.created_at))
 
     tasks = store.people.move_person_data(other, keep)
     again = store.people.move_person_data(other, keep)  # safe to repeat
@@ -122,7 +123,7 @@ def test_moving_person_data_moves_messages_stance_tasks_and_provider_pointers(st
     assert [s.support_level for s in store.people.list_stances(keep)] == [1]
     task = store.tasks.get_task(other_answer.task_id)
     assert task is not None and task.person_id == keep
-    ref = store.messages.find_by_provider_id(Channel.SMS, "SMack1")
+    ref = store.messages.find_by_provider_id(SMS, "SMack1")
     assert ref is not None and ref.person_id == keep
     assert store.messages.advance_status(ref, MessageStatus.DELIVERED) is True
 
@@ -150,7 +151,7 @@ def test_erasing_a_person_removes_their_data_and_keeps_a_suppression_hash(store:
     person_id = answer.person_id
     store.people.add_stance(make_stance(person_id, T0))
     [_, ack] = store.messages.list_messages(person_id)
-    store.messages.link_provider_id(Channel.SMS, "SMack2", MessageRef(person_id, ack.id, ack.created_at))
+    store.messages.link_provider_id(SMS, "SMack2", MessageRef(person_id, ack.id, ack.created_at))
     digest = suppression_hash(Address("phone", "+16175550001"))
 
     store.people.erase_person(person_id, [digest], {"person_id": person_id, "deleted_at": "2026-11-26T15:00:00.000Z"})
@@ -159,7 +160,7 @@ def test_erasing_a_person_removes_their_data_and_keeps_a_suppression_hash(store:
     assert store.people.find_identity(Address("phone", "+16175550001")) is None
     assert store.messages.list_messages(person_id) == [] and store.people.list_stances(person_id) == []
     assert store.tasks.get_task(answer.task_id) is None
-    assert store.messages.find_by_provider_id(Channel.SMS, "SMack2") is None
+    assert store.messages.find_by_provider_id(SMS, "SMack2") is None
     assert store.inbound.is_suppressed(digest) and not store.inbound.is_suppressed(
         suppression_hash(Address("phone", "+16175550002"))
     )
@@ -168,10 +169,10 @@ def test_erasing_a_person_removes_their_data_and_keeps_a_suppression_hash(store:
 
 def test_opt_out_is_visible_to_exports_through_the_identity(store: Any) -> None:
     person = known_person(store, T0, phone="+16175550001", sms=SubscriptionStatus.SUBSCRIBED)
-    store.people.set_subscription(Address("phone", "+16175550001"), Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    store.people.set_subscription(Address("phone", "+16175550001"), SMS, SubscriptionStatus.OPTED_OUT)
     [identity] = store.people.get_identities([Address("phone", "+16175550001")])
     assert isinstance(identity, Identity) and identity.person_id == person.id
-    assert identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+    assert identity.status_of(SMS) is SubscriptionStatus.OPTED_OUT
 
 
 def test_rows_carry_the_status_and_channels_of_someone_who_wrote_in(store: Any) -> None:
@@ -179,7 +180,7 @@ def test_rows_carry_the_status_and_channels_of_someone_who_wrote_in(store: Any) 
     person_id = inbound(store, queue, T0, address="+16175550001").person_id
     assert contacts_of(store, person_id) == {"phone:+16175550001": ({"sms": "subscribed"}, {"sms"})}
 
-    inbound(store, queue, T0 + timedelta(minutes=1), address="+16175550001", channel=Channel.WHATSAPP)
+    inbound(store, queue, T0 + timedelta(minutes=1), address="+16175550001", channel=WHATSAPP)
     inbound(store, queue, T0 + timedelta(minutes=2), text="STOP", address="+16175550001", keyword="opt_out")
 
     assert contacts_of(store, person_id) == {
@@ -191,14 +192,14 @@ def test_rows_follow_a_subscription_set_outside_a_message(store: Any) -> None:
     person = known_person(store, T0, phone="+16175550001", sms=SubscriptionStatus.SUBSCRIBED)
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "subscribed"}, set())}
 
-    store.people.set_subscription(Address("phone", "+16175550001"), Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    store.people.set_subscription(Address("phone", "+16175550001"), SMS, SubscriptionStatus.OPTED_OUT)
     store.people.set_subscription(
-        Address("phone", "+19999999999"), Channel.SMS, SubscriptionStatus.OPTED_OUT
+        Address("phone", "+19999999999"), SMS, SubscriptionStatus.OPTED_OUT
     )  # unknown: no-op
 
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "opted_out"}, set())}
     identity = store.people.find_identity(Address("phone", "+16175550001"))
-    assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+    assert identity is not None and identity.status_of(SMS) is SubscriptionStatus.OPTED_OUT
 
 
 def test_a_merged_person_row_carries_both_addresses(store: Any) -> None:
@@ -217,7 +218,7 @@ def test_a_merged_person_row_carries_both_addresses(store: Any) -> None:
         "phone:+16175550002": ({"sms": "opted_out"}, {"sms"}),
     }
     # Later writes keep the rebuilt mirror current.
-    store.people.set_subscription(Address("phone", "+16175550002"), Channel.SMS, SubscriptionStatus.SUBSCRIBED)
+    store.people.set_subscription(Address("phone", "+16175550002"), SMS, SubscriptionStatus.SUBSCRIBED)
     assert contacts_of(store, keep)["phone:+16175550002"] == ({"sms": "subscribed"}, {"sms"})
 
 
@@ -236,6 +237,6 @@ def test_a_person_item_written_before_the_mirror_takes_its_first_status(dynamo_c
 
     inbound(store, InMemoryQueue(), T0 + timedelta(minutes=1), text="STOP", address="+16175550001", keyword="opt_out")
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "opted_out"}, {"sms"})}
-    store.people.set_subscription(Address("phone", "+16175550001"), Channel.SMS, SubscriptionStatus.SUBSCRIBED)
+    store.people.set_subscription(Address("phone", "+16175550001"), SMS, SubscriptionStatus.SUBSCRIBED)
     assert contacts_of(store, person.id)["phone:+16175550001"][0] == {"sms": "subscribed"}
     assert table.db.get_item(TableName=table.name, Key=identity_key(Address("phone", "+16175550001")))["Item"]

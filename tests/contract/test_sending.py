@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.model import (
-    Channel,
     MessageStatus,
 )
 from chalicelib.services.ports import Stores
@@ -25,10 +25,10 @@ def test_a_message_is_sent_once_even_when_two_workers_try(store: Stores, clock: 
 
     assert first.started and first.message is not None and first.message.text == "hello"
     assert not second.started and second.message is not None and second.message.status is MessageStatus.SENDING
-    store.sending.mark_sent(ref, Channel.SMS, "SM123", clock())
+    store.sending.mark_sent(ref, SMS, "SM123", clock())
     sent = store.messages.get_message(ref)
     assert sent is not None and sent.status is MessageStatus.SENT and sent.provider_id == "SM123"
-    assert store.messages.find_by_provider_id(Channel.SMS, "SM123") == ref
+    assert store.messages.find_by_provider_id(SMS, "SM123") == ref
     assert not store.sending.begin_send(ref, clock() + timedelta(hours=1), lease).started
 
 

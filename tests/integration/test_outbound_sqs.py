@@ -10,7 +10,8 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.bootstrap import Container
-from chalicelib.domain.model import Channel, MessageStatus
+from chalicelib.domain.channels import SMS
+from chalicelib.domain.model import MessageStatus
 from chalicelib.services import followup
 from chalicelib.services.ports.messages import MessageRef
 from tests.support.followup import FlakySender, inbound, make_user
@@ -33,7 +34,7 @@ def received_event(c: Container) -> dict[str, Any]:
 
 def test_queued_replies_are_sent_by_the_registered_worker(container: Container, clock: Any) -> None:
     sender = FlakySender(failures=1)
-    container.senders = {Channel.SMS: sender}
+    container.senders = {SMS: sender}
     user, _ = make_user(container.stores, clock())
     refs = []
     for n in range(3):

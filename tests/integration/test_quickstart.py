@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from chalicelib.bootstrap import load_settings
+from chalicelib.config import get_settings
 from chalicelib.infra.quickstart import create, stage_environment
-from chalicelib.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.adapters.aws import aws_client
 from chalicelib.adapters.secrets import SECRET_PARAMETERS
 from chalicelib.bootstrap import build_container, load_settings
-from chalicelib.settings import Settings, get_settings
+from chalicelib.config import Settings, get_settings
 
 PATH = "/hearback/test/"
 

@@ -19,9 +19,9 @@ import boto3
 import pytest
 from chalice import Chalice
 
+from chalicelib.config import get_settings
 from chalicelib.local.snapshot import SnapshotError
 from chalicelib.local.stack import LocalStack
-from chalicelib.settings import get_settings
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from typing import Any
 from chalicelib.adapters.aws import aws_client
 from chalicelib.adapters.channels.signing import base64_signature, hex_signature
 from chalicelib.bootstrap import Container
+from chalicelib.config import Settings
 from chalicelib.domain.model import Address, Direction, Message, Task, TaskStatus
-from chalicelib.settings import Settings
 from tests.support.signing import BASE_URL, event
 
 META_SECRET = "test_meta_app_secret_abcdef012345"

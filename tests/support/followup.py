@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.sqs import encode_ref
-from chalicelib.domain.channels import WindowState
+from chalicelib.domain.channels import SMS, WindowState
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import Answer, AnswerTexts, InboundMessage
 from chalicelib.domain.model import Channel, Message, Role, User
@@ -31,7 +31,7 @@ def inbound(
     when: datetime,
     text: str = "Please fix the pothole on Main St",
     sender: str = CONSTITUENT,
-    channel: Channel = Channel.SMS,
+    channel: Channel = SMS,
     first_name: str | None = None,
 ) -> Answer:
     """A constituent's message through the real inbound use case."""
@@ -41,7 +41,7 @@ def inbound(
         address=sender,
         text=text,
         received_at=when,
-        answers_inline=channel is Channel.SMS,
+        answers_inline=channel == SMS,
         first_name=first_name,
     )
     return receive_message(msg, store.inbound, InMemoryQueue(), TEXTS, 60)

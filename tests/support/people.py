@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import AnswerTexts, InboundMessage, plan_inbound
 from chalicelib.domain.model import Address, Channel, Identity, Person, SubscriptionStatus
@@ -20,7 +21,7 @@ def inbound(
     at: datetime,
     text: str = "hello",
     address: str = "+16175550123",
-    channel: Channel = Channel.SMS,
+    channel: Channel = SMS,
     **extra: Any,
 ) -> Any:
     """A constituent's message through the real use case; returns the answer."""
@@ -32,7 +33,7 @@ def inbound(
 
 def record_plan(store: Any, at: datetime, address: str = "+16175550123", text: str = "hi") -> str:
     """Write an inbound message straight through the store (no queue); returns the person id."""
-    msg = InboundMessage(channel=Channel.SMS, provider_id="SM" + new_id(), address=address, text=text, received_at=at)
+    msg = InboundMessage(channel=SMS, provider_id="SM" + new_id(), address=address, text=text, received_at=at)
     identity = store.people.find_identity(Address("phone", address))
     plan = plan_inbound(msg, identity, identity.open_task_id if identity else None, TEXTS, 60)
     store.inbound.record_inbound(plan)

@@ -12,9 +12,10 @@ import pytest
 
 from chalicelib.bootstrap import Container
 from chalicelib.cli import main
-from chalicelib.domain.model import Address, Channel, SubscriptionStatus
+from chalicelib.config import Settings
+from chalicelib.domain.channels import SMS
+from chalicelib.domain.model import Address, SubscriptionStatus
 from chalicelib.services.users import hash_token
-from chalicelib.settings import Settings
 from tests.fakes import InMemoryQueue, in_memory_stores
 from tests.support.people import inbound, known_person
 
@@ -137,8 +138,8 @@ def test_an_import_applies_opt_outs_but_never_resubscribes(campaign: Container, 
     run(campaign, "import", "-q", str(source))
     cy = campaign.people.find_identity(Address("phone", "+16175550003"))
     bo = campaign.people.find_identity(Address("phone", "+16175550002"))
-    assert cy is not None and cy.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
-    assert bo is not None and bo.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+    assert cy is not None and cy.status_of(SMS) is SubscriptionStatus.OPTED_OUT
+    assert bo is not None and bo.status_of(SMS) is SubscriptionStatus.OPTED_OUT
 
 
 def test_import_of_unknown_issue_skips_the_row(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.adapters.channels.email import (
+from chalicelib.adapters.channels.email_mime import (
     TOO_LARGE,
     automated_reason,
     clean_reply,

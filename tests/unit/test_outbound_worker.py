@@ -10,7 +10,8 @@ import pytest
 
 from chalicelib.api.workers import handle_outbound_batch
 from chalicelib.bootstrap import Container, use_container
-from chalicelib.domain.model import Address, Channel, MessageStatus, Role, SubscriptionStatus, TaskStatus
+from chalicelib.domain.channels import SMS
+from chalicelib.domain.model import Address, MessageStatus, Role, SubscriptionStatus, TaskStatus
 from chalicelib.services import followup
 from chalicelib.services.outbound import Delivery, deliver
 from chalicelib.services.ports.messages import MessageRef
@@ -45,7 +46,7 @@ def status_of(c: Container, ref: MessageRef) -> Any:
 
 def test_a_redelivered_queue_message_is_sent_once(app_container: Container) -> None:
     sender = FlakySender()
-    app_container.senders = {Channel.SMS: sender}
+    app_container.senders = {SMS: sender}
     ref, _ = queued_reply(app_container)
 
     first = handle_outbound_batch(sqs_event([ref]))
@@ -55,12 +56,12 @@ def test_a_redelivered_queue_message_is_sent_once(app_container: Container) -> N
     assert len(sender.delivered) == 1
     sent = status_of(app_container, ref)
     assert sent.status is MessageStatus.SENT and sent.provider_id == "SM" + "1".zfill(32)
-    assert app_container.messages.find_by_provider_id(Channel.SMS, sent.provider_id) == ref
+    assert app_container.messages.find_by_provider_id(SMS, sent.provider_id) == ref
 
 
 def test_a_provider_failing_the_first_attempts_delivers_on_retry_once(app_container: Container) -> None:
     sender = FlakySender(failures=2)
-    app_container.senders = {Channel.SMS: sender}
+    app_container.senders = {SMS: sender}
     ref, _ = queued_reply(app_container)
     queue: InMemoryQueue = app_container.queue  # type: ignore[assignment]
 
@@ -76,7 +77,7 @@ def test_a_provider_that_keeps_failing_ends_failed_with_its_reason_and_the_task_
     app_container: Container,
 ) -> None:
     sender = FlakySender(failures=100, reason="HTTP 503 from Twilio")
-    app_container.senders = {Channel.SMS: sender}
+    app_container.senders = {SMS: sender}
     ref, task_id = queued_reply(app_container)
     attempts = app_container.settings.send_max_attempts
 
@@ -94,7 +95,7 @@ def test_a_provider_that_keeps_failing_ends_failed_with_its_reason_and_the_task_
 
 def test_opted_out_at_the_provider_fails_at_once_and_opts_the_number_out(app_container: Container) -> None:
     sender = failing("21610", "Twilio 21610: the recipient has opted out (replied STOP)")
-    app_container.senders = {Channel.SMS: sender}
+    app_container.senders = {SMS: sender}
     ref, _ = queued_reply(app_container)
 
     result = handle_outbound_batch(sqs_event([ref]))
@@ -104,12 +105,12 @@ def test_opted_out_at_the_provider_fails_at_once_and_opts_the_number_out(app_con
     assert failed.status is MessageStatus.FAILED and failed.error_code == "21610"
     assert "opted out" in (failed.error_reason or "")
     identity = app_container.people.find_identity(Address("phone", CONSTITUENT))
-    assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+    assert identity is not None and identity.status_of(SMS) is SubscriptionStatus.OPTED_OUT
     assert sender.attempts == 1
 
 
 def test_invalid_number_fails_at_once(app_container: Container) -> None:
-    app_container.senders = {Channel.SMS: failing("21211", "Twilio 21211: invalid 'To' phone number")}
+    app_container.senders = {SMS: failing("21211", "Twilio 21211: invalid 'To' phone number")}
     ref, _ = queued_reply(app_container)
     handle_outbound_batch(sqs_event([ref]))
     assert status_of(app_container, ref).error_code == "21211"
@@ -117,7 +118,7 @@ def test_invalid_number_fails_at_once(app_container: Container) -> None:
 
 def test_a_poison_message_fails_alone_and_the_rest_of_the_batch_is_sent(app_container: Container) -> None:
     sender = FlakySender()
-    app_container.senders = {Channel.SMS: sender}
+    app_container.senders = {SMS: sender}
     ref, _ = queued_reply(app_container)
     event = sqs_event(["not json", ref])  # type: ignore[list-item]
 
@@ -129,9 +130,9 @@ def test_a_poison_message_fails_alone_and_the_rest_of_the_batch_is_sent(app_cont
 
 def test_a_stop_that_arrives_while_the_message_waits_is_honoured(app_container: Container) -> None:
     sender = FlakySender()
-    app_container.senders = {Channel.SMS: sender}
+    app_container.senders = {SMS: sender}
     ref, _ = queued_reply(app_container)
-    app_container.people.set_subscription(Address("phone", CONSTITUENT), Channel.SMS, SubscriptionStatus.OPTED_OUT)
+    app_container.people.set_subscription(Address("phone", CONSTITUENT), SMS, SubscriptionStatus.OPTED_OUT)
 
     assert deliver(app_container, ref) is Delivery.FAILED
     assert sender.delivered == []
@@ -156,7 +157,7 @@ def test_outbox_default_marks_the_reply_sent_in_the_conversation(settings: Any) 
 
 def test_a_late_reply_waits_for_the_recipients_sending_hours(app_container: Container, clock: Any) -> None:
     sender = FlakySender()
-    app_container.senders = {Channel.SMS: sender}
+    app_container.senders = {SMS: sender}
     task_id = inbound(app_container.stores, clock()).task_id
     assert task_id is not None
     user, _ = make_user(app_container.stores, clock(), role=Role.VOLUNTEER)

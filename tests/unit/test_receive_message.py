@@ -5,7 +5,11 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from chalicelib.adapters.channels.email import EMAIL
+from chalicelib.adapters.channels.voice import VOICE
+from chalicelib.adapters.channels.whatsapp import WHATSAPP
 from chalicelib.bootstrap import Container
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import Keyword
 from chalicelib.domain.model import Address, Channel, MessageStatus, SubscriptionStatus, TaskStatus
@@ -14,14 +18,14 @@ from tests.fakes import InMemoryData, InMemoryQueue
 from tests.fakes.stores import InMemoryInboundStore
 
 
-def inbound(container: Container, text: str, pid: str, channel: Channel = Channel.SMS, **kw: object) -> InboundMessage:
+def inbound(container: Container, text: str, pid: str, channel: Channel = SMS, **kw: object) -> InboundMessage:
     return InboundMessage(
         channel=channel,
         provider_id=pid,
         address="+16175550199",
         text=text,
         received_at=container.clock(),
-        answers_inline=channel in (Channel.SMS, Channel.VOICE),
+        answers_inline=channel in (SMS, VOICE),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -47,19 +51,19 @@ def test_first_message_opens_a_task_due_after_the_sla(memory_container: Containe
 
 
 def test_queued_channels_get_the_acknowledgement_through_the_queue(memory_container: Container) -> None:
-    answer = receive(memory_container, inbound(memory_container, "hola", "wamid.1", Channel.WHATSAPP))
+    answer = receive(memory_container, inbound(memory_container, "hola", "wamid.1", WHATSAPP))
 
     queue = memory_container.queue
     assert isinstance(queue, InMemoryQueue)
     [(ref, _delay)] = queue.items
     ack = memory_container.messages.get_message(ref)
     assert ack is not None and ack.status is MessageStatus.QUEUED and ack.kind == "acknowledgement"
-    assert ack.task_id == answer.task_id and ack.channel is Channel.WHATSAPP
+    assert ack.task_id == answer.task_id and ack.channel == WHATSAPP
 
 
 def test_sms_and_whatsapp_from_one_number_are_one_person_with_one_task(memory_container: Container) -> None:
     first = receive(memory_container, inbound(memory_container, "by sms", "SM1"))
-    second = receive(memory_container, inbound(memory_container, "by whatsapp", "wamid.2", Channel.WHATSAPP))
+    second = receive(memory_container, inbound(memory_container, "by whatsapp", "wamid.2", WHATSAPP))
 
     assert second.person_id == first.person_id
     assert second.outcome == "task_joined" and second.task_id == first.task_id
@@ -67,7 +71,7 @@ def test_sms_and_whatsapp_from_one_number_are_one_person_with_one_task(memory_co
 
 
 def test_automated_senders_are_recorded_but_never_acknowledged(memory_container: Container) -> None:
-    answer = receive(memory_container, inbound(memory_container, "I am away", "m1", Channel.EMAIL, automated=True))
+    answer = receive(memory_container, inbound(memory_container, "I am away", "m1", EMAIL, automated=True))
 
     assert answer.outcome == "task_opened" and answer.reply_text is None
 
@@ -78,12 +82,12 @@ def test_opt_out_then_message_opens_task_without_acknowledgement(memory_containe
 
     assert answer.outcome == "task_opened" and answer.reply_text is None
     identity = memory_container.people.find_identity(Address("phone", "+16175550199"))
-    assert identity is not None and identity.status_of(Channel.SMS) is SubscriptionStatus.OPTED_OUT
+    assert identity is not None and identity.status_of(SMS) is SubscriptionStatus.OPTED_OUT
 
 
 def test_opt_out_on_sms_leaves_whatsapp_alone(memory_container: Container) -> None:
     receive(memory_container, inbound(memory_container, "STOP", "k1", keyword=Keyword.OPT_OUT))
-    answer = receive(memory_container, inbound(memory_container, "hi", "wamid.9", Channel.WHATSAPP))
+    answer = receive(memory_container, inbound(memory_container, "hi", "wamid.9", WHATSAPP))
 
     assert answer.reply_text is not None
 

@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from chalicelib.adapters.senders import OutboxSender, TwilioSmsSender, build_senders
+from chalicelib.adapters.channels.messenger import MESSENGER
+from chalicelib.adapters.channels.sms import TwilioSmsSender
+from chalicelib.adapters.channels.whatsapp import WHATSAPP
+from chalicelib.adapters.senders import OutboxSender, build_senders
+from chalicelib.config import Settings
+from chalicelib.domain.channels import SMS, known_channels
 from chalicelib.domain.model import Channel, Direction, Message, MessageStatus
 from chalicelib.services.ports.outbound import SendError
-from chalicelib.settings import Settings
 from tests.support.followup import ANY_TIME
 
 
@@ -32,7 +36,7 @@ class FakeTwilio:
         self.messages = FakeMessages(error)
 
 
-def message(channel: Channel = Channel.SMS) -> Message:
+def message(channel: Channel = SMS) -> Message:
     return Message(id="m1", person_id="p1", direction=Direction.OUTBOUND, channel=channel, text="Hi there",
                    status=MessageStatus.SENDING, created_at=datetime(2026, 11, 26, 15, tzinfo=UTC),
                    address="+16175550123")  # fmt: skip
@@ -53,7 +57,7 @@ def test_a_sent_message_returns_twilios_sid_and_asks_for_status_callbacks() -> N
 
 def test_whatsapp_through_twilio_uses_the_whatsapp_prefix() -> None:
     twilio, fake = sender()
-    twilio.send(message(Channel.WHATSAPP), ANY_TIME)
+    twilio.send(message(WHATSAPP), ANY_TIME)
     assert fake.messages.created[0]["to"] == "whatsapp:+16175550123"
 
 
@@ -88,10 +92,10 @@ def test_timeouts_are_retried() -> None:
 
 def test_registry_outbox_by_default_and_twilio_sms_when_live() -> None:
     outbox = build_senders(Settings())
-    assert set(outbox) == set(Channel) and isinstance(outbox[Channel.SMS], OutboxSender)
+    assert set(outbox) == set(known_channels()) and isinstance(outbox[SMS], OutboxSender)
     twilio = {"twilio_account_sid": "AC1", "twilio_auth_token": "t", "twilio_phone_number": "+16175550100"}
     live = build_senders(Settings(outbound="live", public_base_url="https://hb.example/api", **twilio))
-    assert isinstance(live[Channel.SMS], TwilioSmsSender)
-    assert Channel.MESSENGER not in live  # another channel's sender is one more registry line
+    assert isinstance(live[SMS], TwilioSmsSender)
+    assert MESSENGER not in live  # another channel's sender is one more registry line
     unconfigured = Settings(outbound="live", twilio_account_sid=None, twilio_auth_token=None, twilio_phone_number=None)
     assert build_senders(unconfigured) == {}

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import Container
+from chalicelib.domain.channels import SMS
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.keywords import classify
-from chalicelib.domain.model import Channel, MessageStatus, Role, TaskStatus, User
+from chalicelib.domain.model import MessageStatus, Role, TaskStatus, User
 from chalicelib.services import followup, shifts
 from chalicelib.services.errors import ConflictError, UnprocessableError
 from chalicelib.services.escalation import run_minute
@@ -29,7 +30,7 @@ def staff_sms(c: Container, msg: InboundMessage) -> str | None:
 
 
 def text_from(c: Container, phone: str, body: str) -> str | None:
-    msg = InboundMessage(channel=Channel.SMS, provider_id="SM" + new_id(), address=phone, text=body,
+    msg = InboundMessage(channel=SMS, provider_id="SM" + new_id(), address=phone, text=body,
                          received_at=c.clock(), keyword=classify(body), answers_inline=True)  # fmt: skip
     return staff_sms(c, msg)
 
@@ -123,7 +124,7 @@ def test_a_redelivered_volunteer_text_is_relayed_once(memory_container: Containe
     c = memory_container
     task_id = inbound(c.stores, c.clock()).task_id or ""
     text_from(c, ANN_PHONE, "ON")
-    msg = InboundMessage(channel=Channel.SMS, provider_id="SMdup", address=ANN_PHONE, text="On it!",
+    msg = InboundMessage(channel=SMS, provider_id="SMdup", address=ANN_PHONE, text="On it!",
                          received_at=c.clock(), answers_inline=True)  # fmt: skip
     staff_sms(c, msg)
     assert staff_sms(c, msg) == ""

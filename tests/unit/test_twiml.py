@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twilio.twiml.messaging_response import MessagingResponse
 
-from chalicelib.adapters.channels.twilio import twiml_message
+from chalicelib.adapters.channels.sms import twiml_message
 
 
 def twilios(reply_text: str | None) -> str:

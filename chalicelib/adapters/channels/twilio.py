@@ -1,30 +1,39 @@
-"""Twilio Messaging webhooks: signature checks, form parsing and TwiML answers.
+"""Twilio: its settings and secrets, request signatures and form parsing, shared by the SMS
+and voice channels.
 
-Only the validator is imported here: ``twilio.rest`` (100+ ms of import) is
-for the sender, never the webhook path.
+Only the validator is imported here: ``twilio.rest`` (100+ ms of import) is for the sender,
+never the webhook path.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TypeVar
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from twilio.request_validator import RequestValidator
 
 from chalicelib.adapters.channels.base import RawRequest
-from chalicelib.domain.inbound import InboundMessage
-from chalicelib.domain.keywords import classify
-from chalicelib.domain.model import Channel, MessageStatus
 from chalicelib.domain.phones import InvalidPhoneNumber, to_e164
-from chalicelib.services.delivery import StatusReport
 from chalicelib.services.errors import BadRequestError, NotConfiguredError, SignatureError
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-MAX_MEDIA = 10
-OPTED_OUT_ERROR = "21610"  # "Attempt to send to unsubscribed recipient"
+
+
+class TwilioSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_phone_number: str | None = None
+
+
+SECRETS = {
+    "TWILIO_ACCOUNT_SID": "Twilio account SID (AC...)",
+    "TWILIO_AUTH_TOKEN": "Twilio auth token: signs webhooks, authenticates sends",
+    "TWILIO_PHONE_NUMBER": "the campaign number, E.164",
+}
 
 
 class FormParams(dict[str, str]):
@@ -98,14 +107,6 @@ class CallerForm(_Form):
         return {k: v for k, v in fields.items() if v}
 
 
-class SmsForm(CallerForm):
-    message_sid: str = Field(alias="MessageSid", min_length=2, max_length=64)
-    to: str = Field(default="", alias="To")
-    body: str = Field(default="", alias="Body", max_length=4096)
-    num_media: int = Field(default=0, alias="NumMedia", ge=0, le=MAX_MEDIA)
-    opt_out_type: str | None = Field(default=None, alias="OptOutType")
-
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -115,74 +116,3 @@ def _validated(model: type[M], form: FormParams) -> M:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in exc.errors())
         raise BadRequestError(f"invalid Twilio request: {problems}") from None
-
-
-def parse_sms(form: FormParams, received_at: datetime) -> InboundMessage:
-    sms = _validated(SmsForm, form)
-    media = tuple(form[f"MediaUrl{i}"] for i in range(sms.num_media) if form.get(f"MediaUrl{i}"))
-    channel = Channel.WHATSAPP if sms.to.lower().startswith("whatsapp:") else Channel.SMS
-    keyword = classify(sms.body, sms.opt_out_type) if channel is Channel.SMS else None
-    return InboundMessage(
-        channel=channel,
-        provider_id=sms.message_sid,
-        address=sms.from_,
-        text=sms.body,
-        received_at=received_at,
-        media_urls=media,
-        meta={**sms.geo, "to": sms.to} if sms.to else sms.geo,
-        keyword=keyword,
-        keyword_answered_by_provider=bool(sms.opt_out_type),
-        answers_inline=True,
-    )
-
-
-_TWIML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-
-
-def twiml_message(reply_text: str | None) -> str:
-    """The TwiML answer: ``str(MessagingResponse())`` with at most one ``<Message>``.
-
-    Written out rather than built as an ElementTree (25-50 us per webhook, warm); the
-    text is escaped as ElementTree escapes it, and a test holds the output to Twilio's.
-    """
-    if not reply_text:
-        return _TWIML_DECLARATION + "<Response />"
-    return f"{_TWIML_DECLARATION}<Response><Message>{escape(reply_text)}</Message></Response>"
-
-
-class StatusForm(_Form):
-    message_sid: str = Field(alias="MessageSid", min_length=2, max_length=64)
-    message_status: str = Field(alias="MessageStatus", min_length=1)
-    error_code: str | None = Field(default=None, alias="ErrorCode")
-    error_message: str | None = Field(default=None, alias="ErrorMessage")
-
-
-# Twilio's statuses onto ours; "receiving"/"received" describe inbound messages and are ignored.
-_STATUS = {
-    "accepted": MessageStatus.QUEUED,
-    "scheduled": MessageStatus.QUEUED,
-    "queued": MessageStatus.QUEUED,
-    "sending": MessageStatus.SENDING,
-    "sent": MessageStatus.SENT,
-    "delivered": MessageStatus.DELIVERED,
-    "partially_delivered": MessageStatus.DELIVERED,
-    "undelivered": MessageStatus.UNDELIVERED,
-    "failed": MessageStatus.FAILED,
-    "canceled": MessageStatus.FAILED,
-    "read": MessageStatus.READ,
-}
-
-
-def parse_status(form: FormParams) -> StatusReport | None:
-    report = _validated(StatusForm, form)
-    status = _STATUS.get(report.message_status.lower())
-    if status is None:
-        return None
-    return StatusReport(
-        channel=Channel.SMS,
-        provider_id=report.message_sid,
-        status=status,
-        error_code=report.error_code or None,
-        error_reason=report.error_message or None,
-        recipient_opted_out=report.error_code == OPTED_OUT_ERROR,
-    )

@@ -1,7 +1,8 @@
-"""Twilio Voice: the spoken acknowledgement, the voicemail and its transcription.
+"""Calls to the campaign's Twilio number: the spoken acknowledgement, the voicemail and its
+transcription. A call is answered by text (the caller's number is an SMS identity too).
 
 Requests are verified exactly like SMS (:func:`chalicelib.adapters.channels.twilio.verified_form`).
-Only TwiML is imported here (``twilio.twiml``), never ``twilio.rest``.
+Only TwiML is imported here (``twilio.twiml``), on the first call, never ``twilio.rest``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,41 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chalicelib.adapters.channels.twilio import CallerForm, FormParams, _validated
+from chalicelib.adapters.channels.base import CallRoute, ChannelSpec, HttpReply, RawRequest, part
+from chalicelib.adapters.channels.twilio import (
+    FORM_CONTENT_TYPE,
+    CallerForm,
+    FormParams,
+    TwilioSettings,
+    _validated,
+    verified_form,
+)
+from chalicelib.domain.channels import SMS, Channel, ChannelRules, define
 from chalicelib.domain.inbound import InboundMessage
-from chalicelib.domain.model import Channel
-from chalicelib.services.calls import CallRecording, CallTranscript
+from chalicelib.domain.model import PHONE
+from chalicelib.domain.texts import TextKind
+from chalicelib.services.calls import NO_MESSAGE, CallRecording, CallTranscript
 
 if TYPE_CHECKING:
     from twilio.twiml.voice_response import VoiceResponse
+
+    from chalicelib.settings import CoreSettings
+
+VOICE = define(ChannelRules(Channel("voice"), address_kind=PHONE, reply_channel=SMS, van_contact_type="Phone"))
+
+
+class VoiceSettings(BaseSettings):
+    """The spoken acknowledgement's voice and language (Twilio ``<Say>``), the voicemail's length."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    voice_say_voice: str = "Polly.Joanna"
+    voice_language: str = "en-US"
+    voice_max_recording_seconds: int = Field(default=120, ge=2, le=120)
+    voice_goodbye_text: str = "Thank you. Goodbye."
+
 
 VOICE_PATH = "/webhooks/twilio/voice"
 RECORDING_PATH = "/webhooks/twilio/voice/recording"
@@ -30,7 +58,7 @@ class CallForm(CallerForm):
     def inbound(self, received_at: datetime, placeholder: str) -> InboundMessage:
         """The call as a message (one per CallSid), its text a placeholder until a transcript."""
         return InboundMessage(
-            channel=Channel.VOICE,
+            channel=VOICE,
             provider_id=self.call_sid,
             address=self.from_,
             text=placeholder,
@@ -119,3 +147,57 @@ def twiml_goodbye(say: str, voice: str, language: str) -> str:
     response.say(say, voice=voice, language=language)
     response.hangup()
     return str(response)
+
+
+def _form(request: RawRequest, settings: CoreSettings) -> FormParams:
+    return verified_form(request, part(settings, TwilioSettings).twilio_auth_token, settings.public_base_url)
+
+
+def _read_call(request: RawRequest, settings: CoreSettings, now: datetime) -> tuple[InboundMessage, None]:
+    return parse_call(_form(request, settings), now, NO_MESSAGE), None
+
+
+def _read_recording(request: RawRequest, settings: CoreSettings, now: datetime) -> tuple[InboundMessage, CallRecording]:
+    return parse_recording(_form(request, settings), now, NO_MESSAGE)
+
+
+def _read_transcript(
+    request: RawRequest, settings: CoreSettings, now: datetime
+) -> tuple[InboundMessage, CallTranscript]:
+    return parse_transcription(_form(request, settings), now, NO_MESSAGE)
+
+
+def _greet(settings: CoreSettings, say: str) -> HttpReply:
+    voice = part(settings, VoiceSettings)
+    body = twiml_greeting(say, voice.voice_say_voice, voice.voice_language, settings.public_base_url,
+                          voice.voice_max_recording_seconds)  # fmt: skip
+    return HttpReply(body, content_type="text/xml")
+
+
+def _goodbye(settings: CoreSettings, _say: str) -> HttpReply:
+    voice = part(settings, VoiceSettings)
+    text = settings.render(voice.voice_goodbye_text)
+    return HttpReply(twiml_goodbye(text, voice.voice_say_voice, voice.voice_language), content_type="text/xml")
+
+
+FORM = (FORM_CONTENT_TYPE,)
+
+CHANNEL = ChannelSpec(
+    rules=VOICE.rules,
+    label="Voice",
+    colour="#6d28d9",
+    icon='<path fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" '
+    'd="M6 3h3l2 5-2.5 1.5a11 11 0 0 0 6 6L16 13l5 2v3a2 2 0 0 1-2 2A16 16 0 0 1 4 5a2 2 0 0 1 2-2z"/>',
+    texts={
+        TextKind.ACK: "Thanks for calling {campaign}. Please leave your name and message after the tone; "
+        "a volunteer will get back to you soon.",
+        # "Reply STOP" only means something where keywords are read: not on a call.
+        TextKind.FIRST_CONTACT_NOTICE: "",
+    },
+    settings=VoiceSettings,
+    routes=(
+        CallRoute(VOICE_PATH, "ring", _read_call, _greet, FORM, inbound_metric="voice"),
+        CallRoute(RECORDING_PATH, "recording", _read_recording, _goodbye, FORM),
+        CallRoute(TRANSCRIPTION_PATH, "transcription", _read_transcript, lambda _s, _t: HttpReply(), FORM),
+    ),
+)

@@ -1,8 +1,10 @@
-"""X (Twitter) Account Activity: the CRC check, direct message events, and DMs out.
+"""X (Twitter) Account Activity: the webhook (``GET``/``POST /webhooks/x``) shared by the X
+channels, its settings and secrets, and OAuth 1.0a for the X API.
 
 CRC: ``response_token`` = ``sha256=`` + base64 HMAC-SHA256(consumer secret, crc_token).
 Events carry the same kind of signature over the raw body in ``x-twitter-webhooks-signature``;
-it is checked before parsing. The account's own DMs come back as events and are skipped.
+it is checked before parsing. Each event list (``direct_message_events``...) goes to the
+channel module that declared it; lists nobody takes (likes, follows, typing) are ignored.
 """
 
 from __future__ import annotations
@@ -10,29 +12,60 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chalicelib.adapters.channels.base import RawRequest
-from chalicelib.adapters.channels.http import HttpFn, post_json, status_error
+from chalicelib.adapters.channels.base import (
+    Delivery,
+    Events,
+    HandshakeRoute,
+    HttpReply,
+    MessagesRoute,
+    ProviderSpec,
+    RawRequest,
+    Route,
+    part,
+)
 from chalicelib.adapters.channels.signing import base64_signature, check_signature, json_object, require_secret
-from chalicelib.domain.inbound import InboundMessage
-from chalicelib.domain.model import Channel, Message
 from chalicelib.services.errors import BadRequestError
-from chalicelib.services.ports.outbound import SendContext, SendError
+
+if TYPE_CHECKING:
+    from chalicelib.settings import CoreSettings
 
 log = logging.getLogger(__name__)
 
+PATH = "/webhooks/x"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 MAX_CRC_TOKEN = 512
+
+
+class XSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    x_consumer_key: str | None = None
+    x_consumer_secret: str | None = None
+    x_access_token: str | None = None
+    x_access_token_secret: str | None = None
+    x_user_id: str | None = None
+    x_api_url: str = "https://api.x.com/2"
+
+
+SECRETS = {
+    "X_CONSUMER_KEY": "X app API key",
+    "X_CONSUMER_SECRET": "X app API key secret: signs webhooks and CRC answers",
+    "X_ACCESS_TOKEN": "X access token of the campaign account",
+    "X_ACCESS_TOKEN_SECRET": "X access token secret",
+    "X_USER_ID": "numeric id of the campaign's X account",
+}
 
 
 def crc_response(crc_token: str | None, consumer_secret: str | None) -> dict[str, str]:
@@ -49,107 +82,40 @@ def verified_body(request: RawRequest, consumer_secret: str | None) -> dict[str,
     return json_object(body)
 
 
-class _M(BaseModel):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+@dataclass(frozen=True)
+class Activity:
+    """What every event of one delivery shares: whose account it is for, and the users it names."""
+
+    own_ids: frozenset[str]
+    users: Mapping[str, Any] = field(default_factory=dict)
 
 
-class Target(_M):
-    recipient_id: str = Field(min_length=1, max_length=32)
-
-
-class MessageData(_M):
-    text: str = Field(default="", max_length=20_000)
-    attachment: dict[str, Any] | None = None
-
-
-class MessageCreate(_M):
-    target: Target | None = None
-    sender_id: str = Field(min_length=1, max_length=32)
-    message_data: MessageData
-
-
-class DmEvent(_M):
-    type: str
-    id: str = Field(min_length=1, max_length=64)
-    message_create: MessageCreate | None = None
-
-
-class Activity(_M):
-    for_user_id: str | None = Field(default=None, max_length=32)
-    direct_message_events: list[Any] = Field(default_factory=list)
-    users: dict[str, Any] = Field(default_factory=dict)
-
-
-@dataclass
-class XBatch:
-    messages: list[InboundMessage] = field(default_factory=list)
-    ignored: int = 0
-    invalid: int = 0
-
-
-def parse(data: dict[str, Any], received_at: datetime, own_user_id: str | None) -> XBatch:
-    try:
-        activity = Activity.model_validate(data)
-    except ValidationError:
-        raise BadRequestError("not an Account Activity event") from None
-    batch = XBatch()
-    ours = {uid for uid in (activity.for_user_id, own_user_id) if uid}
-    if not activity.direct_message_events:
-        batch.ignored += 1  # tweets, likes, follows, typing indicators, read receipts
-    for raw in activity.direct_message_events:
-        try:
-            event = DmEvent.model_validate(raw)
-        except ValidationError:
-            batch.invalid += 1
+def parse(
+    data: dict[str, Any], received_at: datetime, own_user_id: str | None, handlers: Mapping[str, Events]
+) -> Delivery:
+    for_user = data.get("for_user_id")
+    if for_user is not None and not isinstance(for_user, str | int):
+        raise BadRequestError("not an Account Activity event")
+    given = data.get("users")
+    users: dict[str, Any] = given if isinstance(given, dict) else {}
+    activity = Activity(frozenset(str(uid) for uid in (for_user, own_user_id) if uid), users)
+    batch = Delivery()
+    taken = False
+    for name, handler in handlers.items():
+        items = data.get(name)
+        if not isinstance(items, list):
             continue
-        create = event.message_create
-        if event.type != "message_create" or create is None:
-            batch.ignored += 1
-            continue
-        if create.sender_id in ours:  # our own DM, echoed back
-            batch.ignored += 1
-            continue
-        first, last = _names(activity.users.get(create.sender_id))
-        media = _media(create.message_data.attachment)
-        screen_name = _screen_name(activity.users.get(create.sender_id))
-        batch.messages.append(
-            InboundMessage(
-                channel=Channel.X,
-                provider_id=event.id,
-                address=create.sender_id,
-                text=create.message_data.text,
-                received_at=received_at,
-                media_urls=media,
-                meta={"screen_name": screen_name} if screen_name else {},
-                first_name=first,
-                last_name=last,
-            )
-        )
+        taken = True
+        for item in items:
+            handler.parse(item, activity, received_at, batch)
+    if not taken:
+        batch.ignored += 1  # likes, follows, typing indicators, read receipts
     if batch.invalid:
         log.warning("x webhook: %d event(s) could not be parsed and were skipped", batch.invalid)
     return batch
 
 
-def _names(user: Any) -> tuple[str | None, str | None]:
-    name = user.get("name") if isinstance(user, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        return None, None
-    first, _, last = name.strip().partition(" ")
-    return first[:80], (last.strip()[:80] or None)
-
-
-def _screen_name(user: Any) -> str | None:
-    value = user.get("screen_name") if isinstance(user, dict) else None
-    return value[:64] if isinstance(value, str) and value else None
-
-
-def _media(attachment: dict[str, Any] | None) -> tuple[str, ...]:
-    media = attachment.get("media") if attachment else None
-    url = media.get("media_url_https") if isinstance(media, dict) else None
-    return (url,) if isinstance(url, str) else ()
-
-
-# -- sender -------------------------------------------------------------------------------
+# -- OAuth 1.0a for the X API -------------------------------------------------------------
 @dataclass(frozen=True)
 class OAuth1Credentials:
     consumer_key: str
@@ -186,30 +152,26 @@ def oauth1_header(
     return "OAuth " + ", ".join(f'{_pct(k)}="{_pct(v)}"' for k, v in sorted(params.items()))
 
 
-class XDirectMessageSender:
-    """DMs through X API v2 (``POST /2/dm_conversations/with/{participant_id}/messages``)."""
+def credentials(settings: CoreSettings) -> OAuth1Credentials:
+    x = part(settings, XSettings)
+    return OAuth1Credentials(
+        consumer_key=require_secret(x.x_consumer_key, "X (X_CONSUMER_KEY)"),
+        consumer_secret=require_secret(x.x_consumer_secret, "X (X_CONSUMER_SECRET)"),
+        token=require_secret(x.x_access_token, "X (X_ACCESS_TOKEN)"),
+        token_secret=require_secret(x.x_access_token_secret, "X (X_ACCESS_TOKEN_SECRET)"),
+    )
 
-    def __init__(
-        self, http: HttpFn, api_url: str, creds: OAuth1Credentials, auth: Callable[..., str] = oauth1_header
-    ) -> None:
-        self._http = http
-        self._api = api_url.rstrip("/")
-        self._creds = creds
-        self._auth = auth
 
-    def send(self, message: Message, context: SendContext) -> str:
-        if not message.address or not message.address.isdigit():
-            raise SendError("message has no X user id to write to", code="no_address", permanent=True)
-        url = f"{self._api}/dm_conversations/with/{message.address}/messages"
-        response = post_json(
-            self._http, url, {"text": message.text}, {"Authorization": self._auth("POST", url, self._creds)}
-        )
-        if response.status not in (200, 201):
-            body = response.json()
-            detail = body.get("detail") or body.get("title") if isinstance(body, dict) else None
-            raise status_error(response, str(detail or f"X answered {response.status}")[:200])
-        body = response.json()
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or not data.get("dm_event_id"):
-            raise SendError("X answered without a dm_event_id", code="bad_response", permanent=False)
-        return str(data["dm_event_id"])
+def _routes(handlers: Mapping[str, Events]) -> Sequence[Route]:
+    def read(request: RawRequest, settings: CoreSettings, now: datetime) -> Delivery:
+        x = part(settings, XSettings)
+        return parse(verified_body(request, x.x_consumer_secret), now, x.x_user_id, handlers)
+
+    def crc(request: RawRequest, settings: CoreSettings) -> HttpReply:
+        token = crc_response(request.params.get("crc_token"), part(settings, XSettings).x_consumer_secret)
+        return HttpReply(json.dumps(token), content_type="application/json")
+
+    return (HandshakeRoute(PATH, crc), MessagesRoute(PATH, read, inbound_metric="x"))
+
+
+PROVIDER = ProviderSpec(name="x", settings=XSettings, secrets=SECRETS, routes=_routes)
