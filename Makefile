@@ -32,6 +32,7 @@ browser-deps: test-deps
 test: $(STAMP) test-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy chalicelib app.py
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2 -q
 
 bench: $(STAMP)

@@ -98,5 +98,5 @@ def ensure_resources(dynamodb: Any, sqs: Any, s3: Any, settings: CoreSettings) -
     ensure_table(dynamodb, settings.table_name)
     ensure_queues(sqs, settings.outbound_queue_name, settings.outbound_dlq_name)
     ensure_bucket(s3, settings.exports_bucket, settings.aws_region)
-    # people, stance, exports: export jobs wait here for the export worker.
+    # Export jobs wait here for the export worker.
     ensure_queues(sqs, settings.export_jobs_queue_name, settings.export_jobs_dlq_name)

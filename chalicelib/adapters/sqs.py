@@ -42,7 +42,6 @@ class SQSOutboundQueue:
             DelaySeconds=max(0, min(delay_seconds, MAX_DELAY_SECONDS)),
         )
 
-    # -- follow-up -------------------------------------------------------------
     def retry_after(self, receipt_handle: str, delay_seconds: int) -> None:
         """Backoff: the failed message reappears after ``delay_seconds`` (visibility timeout)."""
         self._sqs.change_message_visibility(

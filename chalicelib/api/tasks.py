@@ -40,7 +40,6 @@ def list_tasks() -> dict[str, Any]:
     return {"tasks": [task_view(t) for t in page.tasks], "next": page.next}
 
 
-# -- follow-up: claim, release, reply, done -------------------------------------
 class ReplyBody(RequestBody):
     text: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
 

@@ -186,7 +186,7 @@ class Person(Model):
     zip: str | None = None
     city: str | None = None
     state: str | None = None
-    # -- people, stance, exports: organizer-edited fields and the change time that
+    # Organizer-edited fields and the change time that
     # exports filter on (``since=``); the current stance lives on the person item too.
     address: str | None = None
     van_id: str | None = None

@@ -35,7 +35,8 @@ import boto3
 
 from chalicelib.local.devenv import apply_dev_defaults, data_dir_from
 from chalicelib.local.snapshot import Snapshotter
-from chalicelib.local.workers import QueueWorker, Scheduler, TopicWorker
+from chalicelib.local.topics import TopicWorker
+from chalicelib.local.workers import QueueWorker, Scheduler
 
 if TYPE_CHECKING:
     from chalice.app import Chalice

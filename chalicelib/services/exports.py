@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from chalicelib.domain.channels import Channel, known_channels
 from chalicelib.domain.exports import (
     FORMATS,
     ExportFormat,
@@ -23,7 +24,6 @@ from chalicelib.domain.exports import (
     csv_chunks,
 )
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.channels import Channel, known_channels
 from chalicelib.domain.model import User
 from chalicelib.domain.stance import IssuePosition
 from chalicelib.services.errors import NotConfiguredError, NotFoundError, UnprocessableError

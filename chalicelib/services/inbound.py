@@ -40,7 +40,7 @@ def receive_message(
     """
     identity = lookup.identity if lookup is not None else store.find_identity(_address(msg))
     open_task = identity.open_task_id if identity else None
-    # people, stance, exports: someone whose data was deleted on request is never contacted
+    # Someone whose data was deleted on request is never contacted
     # again. Only an unknown sender can be suppressed, so known senders pay no extra read.
     suppressed = identity is None and msg.keyword is None and store.is_suppressed(suppression_hash(_address(msg)))
     if suppressed:

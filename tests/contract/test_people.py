@@ -193,9 +193,7 @@ def test_rows_follow_a_subscription_set_outside_a_message(store: Any) -> None:
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "subscribed"}, set())}
 
     store.people.set_subscription(Address("phone", "+16175550001"), SMS, SubscriptionStatus.OPTED_OUT)
-    store.people.set_subscription(
-        Address("phone", "+19999999999"), SMS, SubscriptionStatus.OPTED_OUT
-    )  # unknown: no-op
+    store.people.set_subscription(Address("phone", "+19999999999"), SMS, SubscriptionStatus.OPTED_OUT)  # unknown: no-op
 
     assert contacts_of(store, person.id) == {"phone:+16175550001": ({"sms": "opted_out"}, set())}
     identity = store.people.find_identity(Address("phone", "+16175550001"))

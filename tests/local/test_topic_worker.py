@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice import Chalice
 
-from chalicelib.local.workers import TopicWorker
+from chalicelib.local.topics import TopicWorker
 from tests.local.conftest import client
 
 SAMPLE = Path(__file__).resolve().parents[1] / "events" / "ses_sns_lambda_event.json"

@@ -1,4 +1,4 @@
-"""Helpers for the follow-up tests (issue 3): tasks from real inbound plans, users, SQS events,
+"""Helpers for the follow-up tests: tasks from real inbound plans, users, SQS events,
 and senders that fail on purpose."""
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chalicelib.adapters.channels.email import EMAIL
 from chalicelib.adapters.channels.email_mime import (
     TOO_LARGE,
     automated_reason,
@@ -73,7 +74,7 @@ def test_base64_content_is_decoded() -> None:
         "receipt": {"action": {"encoding": "BASE64"}},
         "content": base64.b64encode(mime).decode(),
     }
-    [msg] = parse_sns_event(event(notification), None, NOW).messages
+    [msg] = parse_sns_event(event(notification), None, NOW, EMAIL).messages
     assert msg.text == "Café on Main" and msg.provider_id == "<b64@x>"
 
 
@@ -89,7 +90,7 @@ def test_mail_without_content_is_still_a_message_from_its_headers() -> None:
             ],
         },
     }
-    [msg] = parse_sns_event(event(notification), None, NOW).messages
+    [msg] = parse_sns_event(event(notification), None, NOW, EMAIL).messages
     assert msg.text == TOO_LARGE and msg.provider_id == "ses-big" and msg.address == "big@example.org"
     assert msg.meta["subject"] == "Plans" and msg.first_name == "Big"
 
@@ -97,5 +98,5 @@ def test_mail_without_content_is_still_a_message_from_its_headers() -> None:
 def test_sender_address_is_lower_cased() -> None:
     mime = "From: Pat <Pat.Smith@Example.ORG>\r\nMessage-ID: <c@x>\r\n\r\nhello\r\n"
     notification = {"notificationType": "Received", "mail": {"messageId": "m"}, "content": mime}
-    [msg] = parse_sns_event(event(notification), None, NOW).messages
+    [msg] = parse_sns_event(event(notification), None, NOW, EMAIL).messages
     assert msg.address == "pat.smith@example.org"

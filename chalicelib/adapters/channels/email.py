@@ -44,7 +44,7 @@ class EmailSettings(BaseSettings):
 def _read(event: Any, settings: CoreSettings, now: datetime) -> Delivery:
     from chalicelib.adapters.channels.email_mime import parse_sns_event
 
-    batch = parse_sns_event(event, part(settings, EmailSettings).inbound_email_topic_arn, now)
+    batch = parse_sns_event(event, part(settings, EmailSettings).inbound_email_topic_arn, now, EMAIL)
     return Delivery(
         messages=batch.messages,
         suppress=[(EMAIL, Address(EMAIL_KIND, address)) for address in batch.suppress if address],

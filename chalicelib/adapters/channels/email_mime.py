@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.adapters.channels.email import EMAIL
+from chalicelib.domain.channels import Channel
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.model import Message, MessageKind
 from chalicelib.services.ports.outbound import SendContext, SendError
@@ -112,7 +112,7 @@ class EmailBatch:
     invalid: int = 0
 
 
-def parse_sns_event(event: Any, topic_arn: str | None, received_at: datetime) -> EmailBatch:
+def parse_sns_event(event: Any, topic_arn: str | None, received_at: datetime, channel: Channel) -> EmailBatch:
     """Every record of a Lambda SNS event; a bad record is counted and skipped, never raised."""
     batch = EmailBatch()
     records = event.get("Records") if isinstance(event, dict) else None
@@ -130,13 +130,13 @@ def parse_sns_event(event: Any, topic_arn: str | None, received_at: datetime) ->
         except (ValidationError, ValueError, RecursionError):
             batch.invalid += 1
             continue
-        _apply(notification, record.sns.message_id, received_at, batch)
+        _apply(notification, received_at, batch, channel)
     if batch.invalid:
         log.warning("email: %d notification(s) could not be parsed and were skipped", batch.invalid)
     return batch
 
 
-def _apply(n: Notification, sns_id: str, received_at: datetime, batch: EmailBatch) -> None:
+def _apply(n: Notification, received_at: datetime, batch: EmailBatch, channel: Channel) -> None:
     kind = n.kind.lower()
     if kind == "bounce" and n.bounce is not None:
         # A transient bounce (mailbox full, out of office) is not a reason to stop writing.
@@ -151,7 +151,7 @@ def _apply(n: Notification, sns_id: str, received_at: datetime, batch: EmailBatc
     if kind != "received":
         batch.ignored += 1
         return
-    message = parse_received(n, received_at)
+    message = parse_received(n, received_at, channel)
     if message is None:
         batch.invalid += 1
     else:
@@ -162,7 +162,7 @@ def _address(raw: str) -> str:
     return parseaddr(raw)[1].strip().lower()
 
 
-def parse_received(n: Notification, received_at: datetime) -> InboundMessage | None:
+def parse_received(n: Notification, received_at: datetime, channel: Channel) -> InboundMessage | None:
     mime = _mime(n)
     headers: dict[str, str] = {h.name.lower(): h.value for h in n.mail.headers}
     if mime is not None:
@@ -192,7 +192,7 @@ def parse_received(n: Notification, received_at: datetime) -> InboundMessage | N
         meta["automated"] = robot
     first, last = _names(name)
     return InboundMessage(
-        channel=EMAIL,
+        channel=channel,
         provider_id=provider_id,
         address=address,
         text=(text or subject or "(empty email)")[:MAX_TEXT],
@@ -386,7 +386,7 @@ def email_thread(message: Message, reply_to: Message | None) -> EmailThread:
     """Thread a reply under the person's email it answers (its subject, Message-ID and
     References), else under what the outbound message itself names."""
     own = thread_from_meta(message)
-    if reply_to is None or reply_to.channel != EMAIL:
+    if reply_to is None or reply_to.channel != message.channel:
         return own
     meta = reply_to.meta
     return EmailThread(
